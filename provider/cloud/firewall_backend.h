@@ -1,0 +1,58 @@
+// FirewallBackend: what the allowlist resource needs from a cloud, whatever the cloud.
+// One backend instance is bound to one target (an AWS set of security groups, an Azure
+// NSG, a GCP network) and to an ownership marker. It only ever reads, changes or deletes
+// rules carrying that marker, and reports foreign rules only as far as they constrain us
+// (Azure priorities in use).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provider/base/result.h"
+#include "provider/net/firewall_rule.h"
+
+namespace prov::cloud {
+
+struct LiveRule {
+  net::FirewallRule rule;  // key recovered from the marker (tag / name)
+  std::string remote_id;   // sgr-…, ARM rule id, GCE selfLink/id
+  std::string etag;        // Azure etag, GCP fingerprint if any
+};
+
+struct LiveState {
+  bool target_exists = true;          // false: the group / NSG / network is gone
+  std::vector<LiveRule> owned;        // ours, sorted by key
+  std::vector<int> foreign_priorities_egress;   // Azure: priorities taken by others
+  std::vector<int> foreign_priorities_ingress;
+  int api_calls = 0;                  // for benchmarks and logs
+};
+
+enum class ChangeKind { kCreate, kUpdate, kDelete };
+struct Change {
+  ChangeKind kind;
+  net::FirewallRule desired;  // for create/update
+  LiveRule current;           // for update/delete
+};
+
+// The outcome of applying changes: exactly what now exists (so the resource can record
+// precisely that in state), plus the first error if any change failed.
+struct ApplyOutcome {
+  std::vector<LiveRule> owned_after;  // every owned rule known to exist after the call
+  std::optional<Error> error;
+  int api_calls = 0;
+};
+
+class FirewallBackend {
+ public:
+  virtual ~FirewallBackend() = default;
+  virtual Result<LiveState> Read(const std::atomic<bool>* cancel) = 0;
+  // Applies changes (deletes first where a key is reused, then updates, then creates,
+  // batched where the API allows). Never touches a rule without our marker.
+  virtual ApplyOutcome Apply(const LiveState& before, const std::vector<Change>& changes,
+                             const std::atomic<bool>* cancel) = 0;
+};
+
+}  // namespace prov::cloud

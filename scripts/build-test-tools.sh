@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the test tools (OpenTofu, Terraform) from the Go module proxy into a cache
+# that survives between runs on the same machine. Idempotent: a tool already built at
+# the pinned version is reused. Prints nothing on success except progress lines.
+set -euo pipefail
+
+TOFU_VERSION="${TOFU_VERSION:-v1.12.6}"
+TERRAFORM_VERSION="${TERRAFORM_VERSION:-v1.5.7}"
+CACHE="${OFFICE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-office/tools}"
+mkdir -p "$CACHE/bin"
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+build_tofu() {
+  local out="$CACHE/bin/tofu-${TOFU_VERSION}"
+  if [[ -x "$out" ]]; then return 0; fi
+  log "building OpenTofu ${TOFU_VERSION} (first run on this machine; a few minutes)"
+  local work; work="$(mktemp -d)"
+  # OpenTofu's go.mod has a replace directive, so `go install pkg@version` refuses it.
+  # A throw-away module that requires it and repeats the replace builds it instead.
+  local replace
+  replace="$(curl -fsS "$(go env GOPROXY | cut -d, -f1)/github.com/opentofu/opentofu/@v/${TOFU_VERSION}.mod" \
+              | grep -E '^replace ' || true)"
+  (
+    cd "$work"
+    cat > go.mod <<MOD
+module office.test/tofubuild
+
+go 1.25
+
+require github.com/opentofu/opentofu ${TOFU_VERSION}
+
+${replace}
+MOD
+    cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/opentofu/opentofu/cmd/tofu"
+GO
+    GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    GOFLAGS=-mod=mod go get "github.com/opentofu/opentofu/cmd/tofu@${TOFU_VERSION}" >/dev/null
+    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
+      -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" \
+      -o "$out.tmp" github.com/opentofu/opentofu/cmd/tofu
+  )
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+}
+
+build_terraform() {
+  local out="$CACHE/bin/terraform-${TERRAFORM_VERSION}"
+  if [[ -x "$out" ]]; then return 0; fi
+  log "building Terraform ${TERRAFORM_VERSION} (first run on this machine; a few minutes)"
+  local gobin; gobin="$(mktemp -d)"
+  CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath -ldflags "-s -w" \
+    "github.com/hashicorp/terraform@${TERRAFORM_VERSION}"
+  mv "$gobin/terraform" "$out"
+  rm -rf "$gobin"
+}
+
+case "${1:-all}" in
+  tofu) build_tofu ;;
+  terraform) build_terraform ;;
+  all) build_tofu; build_terraform ;;
+  path) ;;
+esac
+ln -sf "tofu-${TOFU_VERSION}" "$CACHE/bin/tofu"
+ln -sf "terraform-${TERRAFORM_VERSION}" "$CACHE/bin/terraform"
+echo "$CACHE/bin"
