@@ -1,0 +1,868 @@
+#include "resources/allowlist_resource.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "provider/base/log.h"
+#include "resources/catalog_data_source.h"
+#include "resources/rule_values.h"
+#include "resources/selection.h"
+#include "resources/target_options.h"
+#include "resources/values.h"
+
+namespace prov::resources {
+
+using protocol::AttributePath;
+using protocol::Diagnostics;
+
+namespace {
+
+constexpr const char* kAws = "aws_security_group";
+constexpr const char* kAzure = "azure_network_security_group";
+constexpr const char* kGcp = "gcp_firewall";
+
+schema::NestedBlock Single(std::string name, std::string desc, std::vector<schema::Attribute> attrs) {
+  schema::NestedBlock b;
+  b.type_name = std::move(name);
+  b.nesting = schema::NestingMode::kSingle;
+  b.description = std::move(desc);
+  b.attributes = std::move(attrs);
+  return b;
+}
+
+Type AdvisoryBrief() {
+  return Type::Object({{"id", Type::String()}, {"title", Type::String()}, {"requirement", Type::String()}});
+}
+
+schema::Block BuildSchema() {
+  schema::Block b;
+  b.version = 0;
+  b.description =
+      "Keeps the firewall rules the Office@Hand catalog needs in one AWS security group (or a set "
+      "of them), Azure network security group or GCP VPC network. The provider owns only the rules it "
+      "creates (marked by tags, names and descriptions) and never changes or deletes anyone else's. "
+      "Each rule appears in `rules` under a stable key, so plans show exactly which rule is added, "
+      "removed or changed, and why.";
+  b.attributes = SelectionAttributes(/*with_parameters=*/true);
+  auto S = Type::String();
+  auto SL = Type::List(Type::String());
+  std::vector<schema::Attribute> more = {
+      Optional("rule_budget", Type::Number(),
+               "Maximum rules per security group / target. When the catalog needs more, the nearest "
+               "port ranges are merged so the fewest extra ports open; each is reported in "
+               "`over_permission`."),
+      OptionalComputed("owner", S,
+                       "Ownership marker written on every rule this allowlist creates (default "
+                       "`default`). Use distinct owners for several allowlists on one target."),
+      Computed("id", S, "The target: security group ids, NSG id, or projects/P/global/networks/N."),
+      Computed("catalog_version", S,
+               "Version of the catalog the rules were last applied from. A change here in a plan "
+               "means the vendor catalog changed, not the cloud."),
+      Computed("catalog_sha256", S, "Content hash of that catalog."),
+      Computed("strategy", S,
+               "How the rules fit the platform's limits: single-group, spread, raised-quota, merged, "
+               "prefix-list."),
+      Computed("rules", RulesMapType(/*live=*/true),
+               "The rules this allowlist owns on the target, keyed by a stable key."),
+      Computed("prefix_list_id", S, "AWS prefix-list mode: id of the managed prefix list."),
+      Computed("prefix_list_entries", SL, "AWS prefix-list mode: the list's entries (the supernets)."),
+      Computed("unenforceable", Type::List(UnenforceableType()),
+               "Catalog rows this platform cannot enforce (domain names, LAN-only hosts, rows that "
+               "need input), and why."),
+      Computed("over_permission", Type::List(OverPermissionType()),
+               "Every place where the rules allow more than the catalog asks."),
+      Computed("advisories", Type::List(AdvisoryBrief()),
+               "Requirements that are not firewall rules (DNS, NAT timeout, QoS/DSCP, DPI, VLANs)."),
+  };
+  b.attributes.insert(b.attributes.end(), more.begin(), more.end());
+  b.blocks = {
+      Single(kAws, "Target: AWS security group(s).",
+             {Required("group_ids", SL,
+                       "Security group ids. Several ids of the same VPC let the rules spread when one "
+                       "group's quota (60 per direction) is too small. Changing it replaces the allowlist."),
+              Optional("region", S, "Region of the groups (default: the provider's)."),
+              Optional("rule_quota", Type::Number(),
+                       "Your per-direction rule quota, if raised above AWS's default of 60."),
+              Optional("use_prefix_list", Type::Bool(),
+                       "Keep a customer-managed prefix list of the supernets and reference it from the "
+                       "rules. It counts as its max entries against the quota."),
+              Optional("prefix_list_name", S,
+                       "Name of the managed prefix list (default `office-at-hand-supernets-<owner>`).")}),
+      Single(kAzure, "Target: an Azure network security group.",
+             {Required("id", S, "Resource id of the NSG. Changing it replaces the allowlist."),
+              Optional("priority_from", Type::Number(), "First priority the rules may use (default 1000)."),
+              Optional("priority_to", Type::Number(), "Last priority the rules may use (default 1999)."),
+              Optional("name_prefix", S, "Prefix of the rule names (default `oah`).")}),
+      Single(kGcp, "Target: a GCP VPC network's firewall rules.",
+             {Required("project", S, "Project id. Changing it replaces the allowlist."),
+              Required("network", S, "Network name. Changing it replaces the allowlist."),
+              Optional("name_prefix", S, "Prefix of the firewall names (default `oah`)."),
+              Optional("priority", Type::Number(), "Priority of the rules (default 1000)."),
+              Optional("target_tags", SL, "Instances the rules apply to, by network tag."),
+              Optional("target_service_accounts", SL, "Instances the rules apply to, by service account."),
+              Optional("enable_logging", Type::Bool(), "Enable firewall rules logging.")}),
+  };
+  return b;
+}
+
+int CountTargets(const cty::Value& obj) {
+  int n = 0;
+  for (const char* b : {kAws, kAzure, kGcp})
+    if (obj.Has(b) && !obj.Get(b).IsNull()) ++n;
+  return n;
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+rules::TargetOptions ToOptions(const TargetSpec& t, const cty::Value& config) {
+  rules::TargetOptions o;
+  o.platform = t.platform;
+  o.rule_budget = static_cast<int>(GetInt(config, "rule_budget").value_or(0));
+  switch (t.platform) {
+    case rules::Platform::kAws:
+      o.groups = static_cast<int>(t.locations.size());
+      o.rule_quota = t.rule_quota;
+      o.prefix_list = t.use_prefix_list;
+      break;
+    case rules::Platform::kAzure:
+      o.name_prefix = t.name_prefix;
+      o.priority_from = t.priority_from;
+      o.priority_to = t.priority_to;
+      break;
+    case rules::Platform::kGcp:
+      o.name_prefix = t.name_prefix;
+      o.priority_from = t.priority;
+      o.priority_to = t.priority;
+      break;
+  }
+  return o;
+}
+
+std::string PlatformWords(rules::Platform p) {
+  switch (p) {
+    case rules::Platform::kAws: return "AWS security group";
+    case rules::Platform::kAzure: return "Azure network security group";
+    case rules::Platform::kGcp: return "GCP VPC firewall";
+  }
+  return "";
+}
+
+cty::Value AdvisoriesValue(const catalog::Catalog& cat) {
+  std::vector<cty::Value> xs;
+  for (const auto& a : cat.advisories)
+    xs.push_back(cty::Value::ObjectOfType(AdvisoryBrief(), {{"id", Str(a.id)},
+                                                            {"title", Str(a.title)},
+                                                            {"requirement", Str(a.requirement)}}));
+  return cty::Value::List(AdvisoryBrief(), xs);
+}
+
+// Private data: what Read learned that Plan needs but state should not show.
+struct PrivateData {
+  std::vector<int> foreign_egress, foreign_ingress;
+  std::string Encode() const {
+    return nlohmann::json{{"foreign_egress", foreign_egress}, {"foreign_ingress", foreign_ingress}}.dump();
+  }
+  static PrivateData Decode(const std::string& s) {
+    PrivateData p;
+    if (s.empty()) return p;
+    try {
+      auto j = nlohmann::json::parse(s);
+      p.foreign_egress = j.value("foreign_egress", std::vector<int>{});
+      p.foreign_ingress = j.value("foreign_ingress", std::vector<int>{});
+    } catch (const std::exception&) {
+    }
+    return p;
+  }
+};
+
+// Provenance (services, catalog rows) of rules by key from a rules map value.
+std::map<std::string, net::FirewallRule> RulesFromMap(const cty::Value& rules_map,
+                                                      const std::vector<std::string>& locations) {
+  std::map<std::string, net::FirewallRule> out;
+  if (!rules_map.IsKnown()) return out;
+  for (const auto& [k, v] : rules_map.Attributes()) {
+    if (!v.IsKnown()) continue;
+    auto r = RuleFromValue(k, v, locations);
+    if (r.ok()) out[k] = *r;
+  }
+  return out;
+}
+
+std::string RemoteIdOf(const cty::Value& rules_map, const std::string& key) {
+  if (!rules_map.IsKnown() || !rules_map.Has(key)) return "";
+  return GetString(rules_map.Get(key), "remote_id").value_or("");
+}
+
+std::string LocationOf(const TargetSpec& t, int group_index) {
+  if (group_index >= 0 && group_index < static_cast<int>(t.locations.size())) return t.locations[group_index];
+  return t.locations.empty() ? "" : t.locations[0];
+}
+
+// Converts live rules to the state's rules map, carrying provenance from `known` (the
+// plan or prior state) because the cloud does not store it.
+cty::Value LiveRulesValue(const std::vector<cloud::LiveRule>& live, const TargetSpec& t,
+                          const std::map<std::string, net::FirewallRule>& known) {
+  std::map<std::string, cty::Value> m;
+  for (const auto& lr : live) {
+    net::FirewallRule r = lr.rule;
+    auto it = known.find(r.key);
+    if (it != known.end()) {
+      r.services = it->second.services;
+      r.rows = it->second.rows;
+    }
+    m[r.key] = RuleValue(r, true, LocationOf(t, r.group_index), lr.remote_id);
+  }
+  return cty::Value::Map(RuleObjectType(true), m);
+}
+
+}  // namespace
+
+const schema::Block& AllowlistResource::Schema() const {
+  static const schema::Block* s = new schema::Block(BuildSchema());
+  return *s;
+}
+
+std::optional<TargetSpec> ReadTargetSpec(const cty::Value& obj, Diagnostics& diags, bool* unknown) {
+  *unknown = false;
+  if (!obj.IsKnown()) {
+    *unknown = true;
+    return std::nullopt;
+  }
+  int n = CountTargets(obj);
+  if (n != 1) {
+    diags.AddError(n == 0 ? "Missing target" : "More than one target",
+                   "An office_at_hand_allowlist needs exactly one target block: aws_security_group, "
+                   "azure_network_security_group or gcp_firewall.");
+    return std::nullopt;
+  }
+  TargetSpec t;
+  t.owner = GetString(obj, "owner").value_or("default");
+  auto check_known = [&](const cty::Value& blk, std::initializer_list<const char*> attrs) {
+    if (blk.IsUnknown()) return false;
+    for (const char* a : attrs)
+      if (IsUnknownAttr(blk, a) || (blk.Has(a) && blk.Get(a).ContainsUnknown())) return false;
+    return true;
+  };
+  if (auto a = GetObject(obj, kAws)) {
+    if (!check_known(*a, {"group_ids", "region", "rule_quota", "use_prefix_list", "prefix_list_name"})) {
+      *unknown = true;
+      return std::nullopt;
+    }
+    t.platform = rules::Platform::kAws;
+    t.locations = GetStrings(*a, "group_ids").value_or(std::vector<std::string>{});
+    if (t.locations.empty()) {
+      diags.AddError("No security group", "group_ids needs at least one security group id.",
+                     AttributePath().Attr(kAws).Attr("group_ids"));
+      return std::nullopt;
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < t.locations.size(); ++i) {
+      const auto& id = t.locations[i];
+      bool ok = id.rfind("sg-", 0) == 0 && id.size() > 3 &&
+                id.find_first_not_of("0123456789abcdef", 3) == std::string::npos;
+      if (!ok) {
+        diags.AddError("Invalid security group id",
+                       "\"" + id + "\" is not a security group id (sg- followed by hex digits).",
+                       AttributePath().Attr(kAws).Attr("group_ids").Index(static_cast<int64_t>(i)));
+      } else if (!seen.insert(id).second) {
+        diags.AddError("Duplicate security group id", "\"" + id + "\" is listed twice.",
+                       AttributePath().Attr(kAws).Attr("group_ids").Index(static_cast<int64_t>(i)));
+      }
+    }
+    if (t.locations.size() > 16)
+      diags.AddError("Too many security groups", "group_ids holds at most 16 groups.",
+                     AttributePath().Attr(kAws).Attr("group_ids"));
+    t.region = GetString(*a, "region").value_or("");
+    t.rule_quota = static_cast<int>(GetInt(*a, "rule_quota").value_or(0));
+    if (t.rule_quota != 0 && (t.rule_quota < 1 || t.rule_quota > 1000))
+      diags.AddError("Invalid rule_quota", "rule_quota must be between 1 and 1000 (AWS's maximum).",
+                     AttributePath().Attr(kAws).Attr("rule_quota"));
+    t.use_prefix_list = GetBool(*a, "use_prefix_list").value_or(false);
+    t.prefix_list_name = GetString(*a, "prefix_list_name").value_or("office-at-hand-supernets-" + t.owner);
+  } else if (auto z = GetObject(obj, kAzure)) {
+    if (!check_known(*z, {"id", "priority_from", "priority_to", "name_prefix"})) {
+      *unknown = true;
+      return std::nullopt;
+    }
+    t.platform = rules::Platform::kAzure;
+    t.nsg_id = GetString(*z, "id").value_or("");
+    std::string l = Lower(t.nsg_id);
+    if (l.rfind("/subscriptions/", 0) != 0 ||
+        l.find("/providers/microsoft.network/networksecuritygroups/") == std::string::npos) {
+      diags.AddError("Invalid network security group id",
+                     "Expected /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/"
+                     "networkSecurityGroups/<name>, got \"" + t.nsg_id + "\".",
+                     AttributePath().Attr(kAzure).Attr("id"));
+    }
+    t.locations = {t.nsg_id};
+    t.priority_from = static_cast<int>(GetInt(*z, "priority_from").value_or(1000));
+    t.priority_to = static_cast<int>(GetInt(*z, "priority_to").value_or(1999));
+    if (t.priority_from < 100 || t.priority_to > 4096 || t.priority_from > t.priority_to)
+      diags.AddError("Invalid priority range",
+                     "Azure rule priorities run from 100 to 4096, and priority_from (" +
+                         std::to_string(t.priority_from) + ") must not exceed priority_to (" +
+                         std::to_string(t.priority_to) + ").",
+                     AttributePath().Attr(kAzure).Attr("priority_from"));
+    t.name_prefix = GetString(*z, "name_prefix").value_or("oah");
+  } else if (auto g = GetObject(obj, kGcp)) {
+    if (!check_known(*g, {"project", "network", "name_prefix", "priority", "target_tags",
+                          "target_service_accounts", "enable_logging"})) {
+      *unknown = true;
+      return std::nullopt;
+    }
+    t.platform = rules::Platform::kGcp;
+    t.project = GetString(*g, "project").value_or("");
+    t.network = GetString(*g, "network").value_or("");
+    t.locations = {"projects/" + t.project + "/global/networks/" + t.network};
+    t.name_prefix = GetString(*g, "name_prefix").value_or("oah");
+    t.priority = static_cast<int>(GetInt(*g, "priority").value_or(1000));
+    if (t.priority < 0 || t.priority > 65535)
+      diags.AddError("Invalid priority", "GCP firewall priorities run from 0 to 65535.",
+                     AttributePath().Attr(kGcp).Attr("priority"));
+    t.target_tags = GetStrings(*g, "target_tags").value_or(std::vector<std::string>{});
+    t.target_service_accounts = GetStrings(*g, "target_service_accounts").value_or(std::vector<std::string>{});
+    t.enable_logging = GetBool(*g, "enable_logging").value_or(false);
+    if (!t.target_tags.empty() && !t.target_service_accounts.empty())
+      diags.AddError("Conflicting GCP targets", "Set target_tags or target_service_accounts, not both.",
+                     AttributePath().Attr(kGcp).Attr("target_service_accounts"));
+    auto name_ok = [](const std::string& s) {
+      if (s.empty() || s.size() > 63 || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+      return s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+    };
+    if (!name_ok(t.name_prefix) || t.name_prefix.size() > 20)
+      diags.AddError("Invalid name_prefix",
+                     "GCP names start with a lowercase letter and hold lowercase letters, digits and "
+                     "hyphens; keep the prefix to 20 characters so rule names fit 63.",
+                     AttributePath().Attr(kGcp).Attr("name_prefix"));
+  }
+  if (diags.HasError()) return std::nullopt;
+  return t;
+}
+
+std::string TargetSpec::Id() const {
+  std::string s;
+  for (const auto& l : locations) s += (s.empty() ? "" : ",") + l;
+  return s;
+}
+
+Result<TargetSpec> ParseImportId(const std::string& raw) {
+  std::string id = raw;
+  TargetSpec t;
+  if (id.rfind("sg-", 0) == 0) {
+    t.platform = rules::Platform::kAws;
+    size_t start = 0;
+    while (start <= id.size()) {
+      size_t comma = id.find(',', start);
+      std::string part = id.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (part.rfind("sg-", 0) != 0)
+        return MakeError(ErrorCode::kInvalidArgument, "\"" + part + "\" is not a security group id");
+      t.locations.push_back(part);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    t.prefix_list_name = "office-at-hand-supernets-default";
+    return t;
+  }
+  if (Lower(id).rfind("/subscriptions/", 0) == 0) {
+    t.platform = rules::Platform::kAzure;
+    t.nsg_id = id;
+    t.locations = {id};
+    return t;
+  }
+  // projects/P/global/networks/N or P/N
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = id.find('/', start);
+    parts.push_back(id.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() == 5 && parts[0] == "projects" && parts[2] == "global" && parts[3] == "networks") {
+    t.project = parts[1];
+    t.network = parts[4];
+  } else if (parts.size() == 2 && !parts[0].empty() && !parts[1].empty()) {
+    t.project = parts[0];
+    t.network = parts[1];
+  } else {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "cannot tell the target from \"" + raw +
+                         "\": use sg-… (AWS, comma-separated for several groups), an NSG resource id "
+                         "(Azure), or projects/P/global/networks/N (GCP)");
+  }
+  t.platform = rules::Platform::kGcp;
+  t.locations = {"projects/" + t.project + "/global/networks/" + t.network};
+  return t;
+}
+
+void AllowlistResource::Validate(const protocol::CallContext&, const protocol::ValidateResourceRequest& req,
+                                 Diagnostics& diags) {
+  auto data = data_.Get();
+  ReadSelection(req.config, *data->catalog, diags);
+  bool unknown = false;
+  ReadTargetSpec(req.config, diags, &unknown);
+  if (auto b = GetInt(req.config, "rule_budget"); b && *b < 1)
+    diags.AddError("Invalid rule_budget", "rule_budget must be at least 1.", AttributePath().Attr("rule_budget"));
+  if (auto o = GetString(req.config, "owner")) {
+    if (o->empty() || o->size() > 32 ||
+        o->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+      diags.AddError("Invalid owner",
+                     "owner holds 1 to 32 lowercase letters, digits and hyphens (it is written into "
+                     "tags, names and descriptions).",
+                     AttributePath().Attr("owner"));
+  }
+}
+
+namespace {
+
+// The planned rules and reports for a config, or nullopt with diagnostics.
+struct Compilation {
+  rules::Compiled compiled;
+  TargetSpec target;
+};
+
+std::optional<Compilation> CompileFor(const ProviderData& data, const cty::Value& config, const TargetSpec& t,
+                                      const PrivateData& priv, const cty::Value& prior_rules,
+                                      const std::vector<int>* foreign_override, Diagnostics& diags) {
+  rules::Selection sel = ReadSelection(config, *data.catalog, diags);
+  if (diags.HasError()) return std::nullopt;
+  rules::TargetOptions opts = ToOptions(t, config);
+  if (t.platform == rules::Platform::kAzure) {
+    // Stability: rules that exist keep their priorities; foreign priorities are avoided.
+    auto prior = RulesFromMap(prior_rules, t.locations);
+    for (const auto& [k, r] : prior) opts.existing_priorities[r.name.empty() ? k : r.name] = r.priority;
+    if (foreign_override) {
+      opts.taken_priorities = *foreign_override;
+    } else {
+      opts.taken_priorities = priv.foreign_egress;
+      opts.taken_priorities.insert(opts.taken_priorities.end(), priv.foreign_ingress.begin(),
+                                   priv.foreign_ingress.end());
+    }
+  }
+  auto compiled = rules::Compile(*data.catalog, sel, opts);
+  if (!compiled.ok()) {
+    std::string blk = t.platform == rules::Platform::kAws ? kAws : t.platform == rules::Platform::kAzure ? kAzure : kGcp;
+    AddCompileError(compiled.error(), PlatformWords(t.platform), diags,
+                    compiled.error().code == ErrorCode::kInvalidArgument ? AttributePath().Attr("services")
+                                                                          : AttributePath().Attr(blk));
+    return std::nullopt;
+  }
+  return Compilation{std::move(*compiled), t};
+}
+
+}  // namespace
+
+void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::PlanResourceChangeRequest& req,
+                             protocol::PlanResourceChangeResponse& resp) {
+  // Destroy.
+  if (req.proposed_new_state.IsNull()) {
+    resp.planned_state = req.proposed_new_state;
+    resp.planned_private = req.prior_private;
+    return;
+  }
+  auto data = data_.Get();
+  const auto& schema = Schema();
+  cty::Value planned = req.proposed_new_state;
+  resp.planned_private = req.prior_private;
+
+  bool unknown = false;
+  auto target = ReadTargetSpec(req.config, resp.diagnostics, &unknown);
+  if (resp.diagnostics.HasError()) return;
+  bool sel_complete = true;
+  Diagnostics sel_diags;
+  ReadSelection(req.config, *data->catalog, sel_diags, &sel_complete);
+  if (sel_diags.HasError()) {
+    resp.diagnostics.Append(sel_diags);
+    return;
+  }
+  if (!planned.Has("owner") || planned.Get("owner").IsNull())
+    planned = planned.With("owner", Str("default"));
+
+  // Replacement when the target's identity changes.
+  if (!req.prior_state.IsNull() && target) {
+    Diagnostics ignore;
+    bool u2 = false;
+    auto prior_target = ReadTargetSpec(req.prior_state, ignore, &u2);
+    if (prior_target && (prior_target->platform != target->platform || prior_target->locations != target->locations)) {
+      const char* blk = target->platform == rules::Platform::kAws ? kAws
+                        : target->platform == rules::Platform::kAzure ? kAzure : kGcp;
+      const char* attr = target->platform == rules::Platform::kAws ? "group_ids"
+                         : target->platform == rules::Platform::kAzure ? "id" : "network";
+      if (prior_target->platform != target->platform) {
+        for (const char* b : {kAws, kAzure, kGcp}) resp.requires_replace.push_back(AttributePath().Attr(b));
+      } else {
+        resp.requires_replace.push_back(AttributePath().Attr(blk).Attr(attr));
+        if (target->platform == rules::Platform::kGcp)
+          resp.requires_replace.push_back(AttributePath().Attr(blk).Attr("project"));
+      }
+    }
+    if (prior_target && prior_target->owner != target->owner)
+      resp.requires_replace.push_back(AttributePath().Attr("owner"));
+  }
+  bool replacing = !resp.requires_replace.empty();
+  cty::Value prior_rules = (req.prior_state.IsNull() || replacing) ? cty::Value::Null(RulesMapType(true))
+                                                                    : req.prior_state.Get("rules");
+
+  if (unknown || !target || !sel_complete) {
+    // Not enough known yet: everything computed becomes unknown.
+    for (const char* a : {"id", "catalog_version", "catalog_sha256", "strategy", "rules", "prefix_list_id",
+                          "prefix_list_entries", "unenforceable", "over_permission", "advisories"}) {
+      const auto* attr = schema.FindAttribute(a);
+      planned = planned.With(a, cty::Value::Unknown(attr->type));
+    }
+    resp.planned_state = planned;
+    return;
+  }
+
+  PrivateData priv = PrivateData::Decode(req.prior_private);
+  std::optional<std::vector<int>> foreign;
+  if (target->platform == rules::Platform::kAzure && (req.prior_state.IsNull() || replacing)) {
+    // Creating: read the NSG now so priorities avoid the rules others own there.
+    auto backend = MakeBackend(*data, *target);
+    if (backend.ok()) {
+      auto live = (*backend)->Read(ctx.stopping);
+      if (live.ok() && live->target_exists) {
+        std::vector<int> f = live->foreign_priorities_egress;
+        f.insert(f.end(), live->foreign_priorities_ingress.begin(), live->foreign_priorities_ingress.end());
+        foreign = f;
+        PrivateData p;
+        p.foreign_egress = live->foreign_priorities_egress;
+        p.foreign_ingress = live->foreign_priorities_ingress;
+        resp.planned_private = p.Encode();
+      } else if (live.ok()) {
+        resp.diagnostics.AddError("Network security group not found",
+                                  "The NSG " + target->nsg_id + " does not exist or is not visible.",
+                                  AttributePath().Attr(kAzure).Attr("id"));
+        return;
+      } else {
+        resp.diagnostics.AddError("Reading Azure network security group (" + target->nsg_id + ")",
+                                  live.error(), AttributePath().Attr(kAzure).Attr("id"));
+        return;
+      }
+    } else {
+      resp.diagnostics.AddError("Configuring the Azure client", backend.error(), AttributePath().Attr(kAzure));
+      return;
+    }
+  }
+
+  auto comp = CompileFor(*data, req.config, *target, priv, prior_rules, foreign ? &*foreign : nullptr,
+                         resp.diagnostics);
+  if (!comp) return;
+  AddReportWarnings(comp->compiled, PlatformWords(target->platform), resp.diagnostics);
+
+  // Prefix-list id: known from prior state when it exists, unknown until created.
+  std::string pl_id;
+  if (target->use_prefix_list && !req.prior_state.IsNull() && !replacing)
+    pl_id = GetString(req.prior_state, "prefix_list_id").value_or("");
+
+  auto prior_map = RulesFromMap(prior_rules, target->locations);
+  std::map<std::string, cty::Value> rules_map;
+  for (auto r : comp->compiled.rules) {
+    if (target->use_prefix_list && !r.remote_prefix_list.empty()) r.remote_prefix_list = pl_id;
+    std::string remote_id;
+    auto it = prior_map.find(r.key);
+    if (it != prior_map.end() && SameContent(it->second, r)) remote_id = RemoteIdOf(prior_rules, r.key);
+    rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index), remote_id);
+  }
+  // A prefix-list rule whose list does not exist yet: its reference is unknown.
+  if (target->use_prefix_list && pl_id.empty()) {
+    for (auto& [k, v] : rules_map)
+      if (GetStrings(v, "cidrs").value_or(std::vector<std::string>{}).empty())
+        v = v.With("prefix_list", cty::Value::Unknown(Type::String()));
+  }
+
+  std::vector<std::string> pl_entries;
+  if (target->use_prefix_list)
+    for (const auto& s : data->catalog->supernets) pl_entries.push_back(s.cidr.ToString());
+
+  planned = planned.With("id", Str(target->Id()))
+                .With("catalog_version", Str(data->catalog->version))
+                .With("catalog_sha256", Str(data->catalog->content_sha256))
+                .With("strategy", Str(comp->compiled.strategy))
+                .With("rules", cty::Value::Map(RuleObjectType(true), rules_map))
+                .With("prefix_list_id", target->use_prefix_list
+                                            ? (pl_id.empty() ? cty::Value::Unknown(Type::String()) : Str(pl_id))
+                                            : Str(""))
+                .With("prefix_list_entries", StrList(pl_entries))
+                .With("unenforceable", UnenforceableList(comp->compiled.unenforceable))
+                .With("over_permission", OverPermissionList(comp->compiled.over_permission))
+                .With("advisories", AdvisoriesValue(*data->catalog));
+  resp.planned_state = planned;
+}
+
+namespace {
+
+std::vector<cloud::Change> Diff(const cloud::LiveState& live, const std::map<std::string, net::FirewallRule>& desired) {
+  std::vector<cloud::Change> changes;
+  std::map<std::string, const cloud::LiveRule*> by_key;
+  for (const auto& lr : live.owned) by_key[lr.rule.key] = &lr;
+  for (const auto& lr : live.owned) {
+    if (!desired.count(lr.rule.key)) changes.push_back({cloud::ChangeKind::kDelete, {}, lr});
+  }
+  for (const auto& [k, r] : desired) {
+    auto it = by_key.find(k);
+    if (it == by_key.end()) {
+      changes.push_back({cloud::ChangeKind::kCreate, r, {}});
+    } else if (!SameContent(it->second->rule, r)) {
+      changes.push_back({cloud::ChangeKind::kUpdate, r, *it->second});
+    }
+  }
+  return changes;
+}
+
+}  // namespace
+
+void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::ApplyResourceChangeRequest& req,
+                              protocol::ApplyResourceChangeResponse& resp) {
+  auto data = data_.Get();
+  resp.private_data = req.planned_private;
+  const bool destroy = req.planned_state.IsNull();
+  const cty::Value& basis = destroy ? req.prior_state : req.planned_state;
+  bool unknown = false;
+  Diagnostics target_diags;
+  auto target = ReadTargetSpec(destroy ? req.prior_state : req.config, target_diags, &unknown);
+  if (!target) {
+    resp.diagnostics.Append(target_diags);
+    if (!resp.diagnostics.HasError())
+      resp.diagnostics.AddError("Allowlist target unknown at apply time", "The target block is not fully known.");
+    resp.new_state = req.prior_state;
+    return;
+  }
+  const std::string where = PlatformWords(target->platform) + " " + target->Id();
+  auto backend = MakeBackend(*data, *target);
+  if (!backend.ok()) {
+    resp.diagnostics.AddError("Configuring the " + PlatformWords(target->platform) + " client", backend.error());
+    resp.new_state = req.prior_state;
+    return;
+  }
+  auto live = (*backend)->Read(ctx.stopping);
+  if (!live.ok()) {
+    resp.diagnostics.AddError("Reading " + where, live.error());
+    resp.new_state = req.prior_state;
+    return;
+  }
+
+  // Desired rules: the planned ones (empty on destroy).
+  std::map<std::string, net::FirewallRule> desired;
+  std::string pl_id;
+  if (!destroy) {
+    if (!live->target_exists) {
+      const char* blk = target->platform == rules::Platform::kAws ? kAws
+                        : target->platform == rules::Platform::kAzure ? kAzure : kGcp;
+      resp.diagnostics.AddError(PlatformWords(target->platform) + " not found",
+                                "The target " + target->Id() + " does not exist (or is not visible with "
+                                "these credentials). Create it first, or fix the id.",
+                                AttributePath().Attr(blk));
+      resp.new_state = req.prior_state;
+      return;
+    }
+    if (target->use_prefix_list) {
+      std::vector<std::string> entries = GetStrings(req.planned_state, "prefix_list_entries").value_or(std::vector<std::string>{});
+      auto pl = EnsurePrefixList(*data, *target, entries, ctx.stopping);
+      if (!pl.ok()) {
+        resp.diagnostics.AddError("Managing the prefix list " + target->prefix_list_name, pl.error(),
+                                  AttributePath().Attr(kAws).Attr("use_prefix_list"));
+        resp.new_state = req.prior_state;
+        return;
+      }
+      pl_id = pl->id;
+    }
+    const cty::Value& planned_rules = req.planned_state.Get("rules");
+    if (planned_rules.IsKnown()) {
+      for (const auto& [k, v] : planned_rules.Attributes()) {
+        auto r = RuleFromValue(k, v, target->locations);
+        if (!r.ok()) {
+          resp.diagnostics.AddError("Invalid planned rule " + k, r.error());
+          resp.new_state = req.prior_state;
+          return;
+        }
+        if (!v.Get("prefix_list").IsKnown() || (!r->remote_prefix_list.empty() && r->remote_prefix_list != pl_id)) {
+          r->remote_prefix_list = pl_id;
+        }
+        desired[k] = *r;
+      }
+    }
+  }
+
+  auto changes = Diff(*live, desired);
+  log::Info("applying allowlist", {{"target", target->Id()},
+                                   {"changes", std::to_string(changes.size())},
+                                   {"owned_before", std::to_string(live->owned.size())}});
+  cloud::ApplyOutcome outcome;
+  if (changes.empty()) {
+    outcome.owned_after = live->owned;
+  } else {
+    outcome = (*backend)->Apply(*live, changes, ctx.stopping);
+  }
+
+  if (destroy && !outcome.error) {
+    if (target->use_prefix_list) {
+      auto pid = GetString(req.prior_state, "prefix_list_id").value_or("");
+      if (!pid.empty()) {
+        auto st = DeletePrefixList(*data, *target, pid, ctx.stopping);
+        if (!st.ok())
+          resp.diagnostics.AddWarning("Deleting the prefix list " + pid,
+                                      "The rules are gone but the prefix list could not be deleted: " +
+                                          st.error().ToString());
+      }
+    }
+    resp.new_state = cty::Value::Null(Schema().ImpliedType());
+    return;
+  }
+
+  // Record exactly what exists now. Where a rule matches the plan, record the planned
+  // value (with its new remote id) so the result is consistent with the plan.
+  std::map<std::string, cty::Value> rules_map;
+  const cty::Value planned_rules = destroy ? cty::Value::Null(RulesMapType(true)) : req.planned_state.Get("rules");
+  auto known = RulesFromMap(destroy ? req.prior_state.Get("rules") : planned_rules, target->locations);
+  for (const auto& lr : outcome.owned_after) {
+    net::FirewallRule r = lr.rule;
+    auto it = desired.find(r.key);
+    if (it != desired.end() && SameContent(it->second, r)) {
+      r.services = it->second.services;
+      r.rows = it->second.rows;
+    } else if (auto k = known.find(r.key); k != known.end()) {
+      r.services = k->second.services;
+      r.rows = k->second.rows;
+    }
+    if (r.remote_prefix_list.empty() && it != desired.end()) r.remote_prefix_list = it->second.remote_prefix_list;
+    rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index), lr.remote_id);
+  }
+  cty::Value state = basis.With("rules", cty::Value::Map(RuleObjectType(true), rules_map));
+  if (!destroy) {
+    state = state.With("prefix_list_id", Str(target->use_prefix_list ? pl_id : ""));
+  }
+  resp.new_state = state;
+  if (outcome.error) {
+    std::string detail = outcome.error->ToString() +
+                         "\n\nThe state records exactly the " + std::to_string(rules_map.size()) +
+                         " rules that exist now; run apply again to finish.";
+    resp.diagnostics.AddError((destroy ? "Deleting rules from " : "Applying rules to ") + where, detail);
+  }
+}
+
+void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::ReadResourceRequest& req,
+                             protocol::ReadResourceResponse& resp) {
+  resp.private_data = req.private_data;
+  resp.new_state = req.current_state;
+  if (req.current_state.IsNull()) return;
+  auto data = data_.Get();
+  Diagnostics diags;
+  bool unknown = false;
+  auto target = ReadTargetSpec(req.current_state, diags, &unknown);
+  if (!target) {
+    resp.diagnostics.Append(diags);
+    return;
+  }
+  const std::string where = PlatformWords(target->platform) + " " + target->Id();
+  auto backend = MakeBackend(*data, *target);
+  if (!backend.ok()) {
+    resp.diagnostics.AddError("Configuring the " + PlatformWords(target->platform) + " client", backend.error());
+    return;
+  }
+  auto live = (*backend)->Read(ctx.stopping);
+  if (!live.ok()) {
+    resp.diagnostics.AddError("Reading " + where, live.error());
+    return;
+  }
+  if (!live->target_exists) {
+    resp.diagnostics.AddWarning(
+        PlatformWords(target->platform) + " " + target->Id() + " no longer exists",
+        "The target was deleted outside Terraform, taking its rules with it. The allowlist is removed "
+        "from state; the next apply creates it again if the target exists by then.");
+    resp.new_state = cty::Value::Null(Schema().ImpliedType());
+    return;
+  }
+  // Provenance comes from the prior state, or (after import) from compiling the catalog.
+  auto known = RulesFromMap(req.current_state.Get("rules"), target->locations);
+  bool missing_provenance = false;
+  for (const auto& lr : live->owned)
+    if (!known.count(lr.rule.key)) missing_provenance = true;
+  if (missing_provenance) {
+    Diagnostics ignore;
+    auto comp = CompileFor(*data, req.current_state, *target, PrivateData{}, cty::Value::Null(RulesMapType(true)),
+                           &live->foreign_priorities_egress, ignore);
+    if (comp)
+      for (const auto& r : comp->compiled.rules)
+        if (!known.count(r.key)) known[r.key] = r;
+  }
+  cty::Value state = req.current_state.With("rules", LiveRulesValue(live->owned, *target, known));
+  if (target->use_prefix_list) {
+    auto pl = ReadPrefixList(*data, *target, ctx.stopping);
+    if (pl.ok()) {
+      state = state.With("prefix_list_id", Str(pl->id)).With("prefix_list_entries", StrList(pl->entries));
+    }
+  }
+  if (state.Get("catalog_version").IsNull()) {
+    state = state.With("catalog_version", Str(data->catalog->version))
+                .With("catalog_sha256", Str(data->catalog->content_sha256));
+  }
+  PrivateData p;
+  p.foreign_egress = live->foreign_priorities_egress;
+  p.foreign_ingress = live->foreign_priorities_ingress;
+  resp.private_data = p.Encode();
+  resp.new_state = state;
+}
+
+void AllowlistResource::Import(const protocol::CallContext&, const protocol::ImportResourceStateRequest& req,
+                               protocol::ImportResourceStateResponse& resp) {
+  auto t = ParseImportId(req.id);
+  if (!t.ok()) {
+    resp.diagnostics.AddError("Invalid import id", t.error().message);
+    return;
+  }
+  auto data = data_.Get();
+  std::map<std::string, cty::Value> attrs;
+  attrs["id"] = Str(t->Id());
+  attrs["owner"] = Str("default");
+  const auto& schema = Schema();
+  auto block_type = [&](const char* name) { return schema::ImpliedType(*schema.FindBlock(name)); };
+  switch (t->platform) {
+    case rules::Platform::kAws: {
+      Type bt = block_type(kAws);
+      std::map<std::string, cty::Value> b;
+      for (const auto& [k, at] : bt.attributes()) b[k] = cty::Value::Null(at);
+      b["group_ids"] = StrList(t->locations);
+      attrs[kAws] = cty::Value::ObjectOfType(bt, b);
+      break;
+    }
+    case rules::Platform::kAzure: {
+      Type bt = block_type(kAzure);
+      std::map<std::string, cty::Value> b;
+      for (const auto& [k, at] : bt.attributes()) b[k] = cty::Value::Null(at);
+      b["id"] = Str(t->nsg_id);
+      attrs[kAzure] = cty::Value::ObjectOfType(bt, b);
+      break;
+    }
+    case rules::Platform::kGcp: {
+      Type bt = block_type(kGcp);
+      std::map<std::string, cty::Value> b;
+      for (const auto& [k, at] : bt.attributes()) b[k] = cty::Value::Null(at);
+      b["project"] = Str(t->project);
+      b["network"] = Str(t->network);
+      attrs[kGcp] = cty::Value::ObjectOfType(bt, b);
+      break;
+    }
+  }
+  attrs["rules"] = cty::Value::Map(RuleObjectType(true), {});
+  attrs["catalog_version"] = Str(data->catalog->version);
+  attrs["catalog_sha256"] = Str(data->catalog->content_sha256);
+  attrs["prefix_list_id"] = Str("");
+  attrs["prefix_list_entries"] = StrList({});
+  attrs["unenforceable"] = UnenforceableList({});
+  attrs["over_permission"] = OverPermissionList({});
+  attrs["advisories"] = AdvisoriesValue(*data->catalog);
+  attrs["strategy"] = Str("");
+  protocol::ImportedResource ir;
+  ir.type_name = TypeName();
+  ir.state = ObjectFor(schema, std::move(attrs));
+  resp.imported.push_back(std::move(ir));
+}
+
+}  // namespace prov::resources

@@ -1,0 +1,60 @@
+// Turns a target block of office_at_hand_allowlist plus the provider's cloud settings into
+// a FirewallBackend bound to that target, and carries the AWS prefix-list operation.
+// The only file in resources/ that knows the concrete cloud adapters.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "provider/base/result.h"
+#include "provider/cloud/firewall_backend.h"
+#include "provider/rules/compiler.h"
+#include "resources/provider_data.h"
+
+namespace prov::resources {
+
+struct TargetSpec {
+  rules::Platform platform = rules::Platform::kAws;
+  // AWS: security group ids; Azure: {nsg id}; GCP: {"projects/P/global/networks/N"}.
+  std::vector<std::string> locations;
+  std::string owner = "default";
+  // AWS
+  std::string region;
+  int rule_quota = 0;
+  bool use_prefix_list = false;
+  std::string prefix_list_name;
+  // Azure
+  std::string nsg_id;
+  int priority_from = 1000, priority_to = 1999;
+  std::string name_prefix = "oah";
+  // GCP
+  std::string project, network;
+  int priority = 1000;
+  std::vector<std::string> target_tags, target_service_accounts;
+  bool enable_logging = false;
+
+  std::string Id() const;  // the resource id
+};
+
+Result<std::unique_ptr<cloud::FirewallBackend>> MakeBackend(const ProviderData& data, const TargetSpec& target);
+
+struct PrefixListInfo {
+  std::string id;
+  std::vector<std::string> entries;
+  int max_entries = 0;
+};
+// AWS prefix-list mode: creates or updates the managed prefix list holding `cidrs`
+// (optimistic lock on its version) and returns its id.
+Result<PrefixListInfo> EnsurePrefixList(const ProviderData& data, const TargetSpec& target,
+                                        const std::vector<std::string>& cidrs,
+                                        const std::atomic<bool>* cancel);
+// Reads the prefix list (by name) if it exists; empty id when it does not.
+Result<PrefixListInfo> ReadPrefixList(const ProviderData& data, const TargetSpec& target,
+                                      const std::atomic<bool>* cancel);
+// Deletes our prefix list (after the rules referencing it are gone). NotFound = success.
+Status DeletePrefixList(const ProviderData& data, const TargetSpec& target, const std::string& id,
+                        const std::atomic<bool>* cancel);
+
+}  // namespace prov::resources

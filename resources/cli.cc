@@ -1,0 +1,185 @@
+#include "resources/cli.h"
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "provider/catalog/loader.h"
+#include "provider/rules/compiler.h"
+#include "resources/provider.h"
+
+namespace prov::resources {
+
+namespace {
+
+Result<catalog::Catalog> LoadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kNotFound, "cannot open \"" + path + "\"");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return catalog::LoadFromJson(ss.str());
+}
+
+std::vector<std::string> SplitCsv(const std::vector<std::string>& xs) {
+  std::vector<std::string> out;
+  for (const auto& x : xs) {
+    std::stringstream ss(x);
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsCliCommand(const char* arg) {
+  return arg && (!std::strcmp(arg, "catalog") || !std::strcmp(arg, "rules") || !std::strcmp(arg, "help") ||
+                 !std::strcmp(arg, "--help") || !std::strcmp(arg, "-h"));
+}
+
+std::unique_ptr<protocol::Provider> NewProvider() { return std::make_unique<OfficeProvider>(); }
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "terraform-provider-office: the Office@Hand network requirements as firewall rules.\n"
+      "Run by Terraform/OpenTofu as a plugin; these subcommands serve people and scripts."};
+  app.require_subcommand(1);
+
+  // catalog
+  auto* cat_cmd = app.add_subcommand("catalog", "Print the catalog (embedded, or --catalog FILE).");
+  std::string format = "json", catalog_file;
+  cat_cmd->add_option("--format", format, "json, csv or markdown")->check(CLI::IsMember({"json", "csv", "markdown"}));
+  cat_cmd->add_option("--catalog", catalog_file, "A catalog file instead of the embedded one");
+  auto* diff_cmd = cat_cmd->add_subcommand("diff", "Show what changed between two catalogs, row by row.");
+  std::string old_file, new_file;
+  diff_cmd->add_option("OLD", old_file, "The old catalog file")->required();
+  diff_cmd->add_option("NEW", new_file, "The new catalog file")->required();
+  auto* validate_cmd = cat_cmd->add_subcommand("validate", "Validate a catalog file; print every error.");
+  std::string validate_file;
+  validate_cmd->add_option("FILE", validate_file, "The catalog file")->required();
+
+  // rules
+  auto* rules_cmd = app.add_subcommand("rules", "Print the compiled rules for a platform and both reports.");
+  std::string platform, rules_format = "markdown", rules_catalog;
+  std::vector<std::string> services, sip, sftp;
+  bool line_sharing = false, tcp_fallback = false, ipv6 = false, prefix_list = false;
+  int groups = 1, quota = 0, budget = 0, prio_from = 1000, prio_to = 1999;
+  std::string name_prefix = "oah";
+  rules_cmd->add_option("--platform", platform, "aws, azure or gcp")->required()->check(CLI::IsMember({"aws", "azure", "gcp"}));
+  rules_cmd->add_option("--services", services, "Service ids, comma-separated (default: all)");
+  rules_cmd->add_flag("--line-sharing", line_sharing, "Include the line-sharing (BLA) ports");
+  rules_cmd->add_flag("--tcp-fallback", tcp_fallback, "Include the TCP 443 media fallback");
+  rules_cmd->add_flag("--ipv6-clients", ipv6, "Include the IPv6 client rows");
+  rules_cmd->add_option("--sip-trunk-peers", sip, "SIP trunk peer CIDRs, comma-separated");
+  rules_cmd->add_option("--sftp-server", sftp, "SFTP server CIDRs for Archiver, comma-separated");
+  rules_cmd->add_option("--groups", groups, "AWS: security groups to spread over");
+  rules_cmd->add_option("--rule-quota", quota, "AWS: raised per-direction quota");
+  rules_cmd->add_option("--budget", budget, "Maximum rules per group/target");
+  rules_cmd->add_flag("--prefix-list", prefix_list, "AWS: reference a prefix list of the supernets");
+  rules_cmd->add_option("--name-prefix", name_prefix, "Azure/GCP rule name prefix");
+  rules_cmd->add_option("--priority-from", prio_from, "Azure: first priority (GCP: the priority)");
+  rules_cmd->add_option("--priority-to", prio_to, "Azure: last priority");
+  rules_cmd->add_option("--format", rules_format, "json or markdown")->check(CLI::IsMember({"json", "markdown"}));
+  rules_cmd->add_option("--catalog", rules_catalog, "A catalog file instead of the embedded one");
+
+  app.add_subcommand("help", "Show this help.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (app.got_subcommand("help")) {
+    std::cout << app.help();
+    return 0;
+  }
+
+  if (cat_cmd->parsed()) {
+    if (diff_cmd->parsed()) {
+      auto a = LoadFile(old_file);
+      if (!a.ok()) { std::cerr << "error: " << old_file << ":\n" << a.error().ToString() << "\n"; return 1; }
+      auto b = LoadFile(new_file);
+      if (!b.ok()) { std::cerr << "error: " << new_file << ":\n" << b.error().ToString() << "\n"; return 1; }
+      std::cout << catalog::Diff(*a, *b);
+      return 0;
+    }
+    if (validate_cmd->parsed()) {
+      std::ifstream in(validate_file, std::ios::binary);
+      if (!in) { std::cerr << "error: cannot open " << validate_file << "\n"; return 1; }
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      std::vector<catalog::ValidationError> errors;
+      auto c = catalog::LoadFromJson(ss.str(), errors);
+      if (!c.ok()) {
+        if (errors.empty()) std::cerr << c.error().ToString() << "\n";
+        for (const auto& e : errors) std::cerr << validate_file << ":" << e.pointer << ": " << e.reason << "\n";
+        return 1;
+      }
+      std::cout << validate_file << ": valid catalog version " << c->version << ", "
+                << c->services.size() << " services, sha256 " << c->content_sha256 << "\n";
+      return 0;
+    }
+    const catalog::Catalog* cat = &catalog::Embedded();
+    catalog::Catalog loaded;
+    if (!catalog_file.empty()) {
+      auto c = LoadFile(catalog_file);
+      if (!c.ok()) { std::cerr << "error: " << catalog_file << ":\n" << c.error().ToString() << "\n"; return 1; }
+      loaded = std::move(*c);
+      cat = &loaded;
+    }
+    if (format == "json") std::cout << catalog::ToJson(*cat);
+    else if (format == "csv") std::cout << catalog::ToCsv(*cat);
+    else std::cout << catalog::ToMarkdown(*cat);
+    return 0;
+  }
+
+  if (rules_cmd->parsed()) {
+    const catalog::Catalog* cat = &catalog::Embedded();
+    catalog::Catalog loaded;
+    if (!rules_catalog.empty()) {
+      auto c = LoadFile(rules_catalog);
+      if (!c.ok()) { std::cerr << "error: " << rules_catalog << ":\n" << c.error().ToString() << "\n"; return 1; }
+      loaded = std::move(*c);
+      cat = &loaded;
+    }
+    rules::Selection sel;
+    sel.services = SplitCsv(services);
+    for (const auto& s : sel.services) {
+      if (!cat->FindService(s)) {
+        std::cerr << "error: unknown service \"" << s << "\"; known:";
+        for (const auto& x : cat->services) std::cerr << " " << x.id;
+        std::cerr << "\n";
+        return 2;
+      }
+    }
+    sel.line_sharing = line_sharing;
+    sel.tcp_fallback = tcp_fallback;
+    sel.ipv6_clients = ipv6;
+    sel.sip_trunk_peers = SplitCsv(sip);
+    sel.sftp_server_addresses = SplitCsv(sftp);
+    rules::TargetOptions t;
+    t.platform = *rules::ParsePlatform(platform);
+    t.groups = groups;
+    t.rule_quota = quota;
+    t.rule_budget = budget;
+    t.prefix_list = prefix_list;
+    t.name_prefix = name_prefix;
+    t.priority_from = prio_from;
+    t.priority_to = t.platform == rules::Platform::kGcp ? prio_from : prio_to;
+    auto compiled = rules::Compile(*cat, sel, t);
+    if (!compiled.ok()) {
+      std::cerr << "error: " << compiled.error().ToString() << "\n";
+      return 1;
+    }
+    std::cout << (rules_format == "json" ? rules::ToJson(*compiled, t.platform)
+                                         : rules::ToMarkdown(*compiled, t.platform));
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace prov::resources
