@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ struct TargetSpec {
 };
 
 Result<std::unique_ptr<cloud::FirewallBackend>> MakeBackend(const ProviderData& data, const TargetSpec& target);
+
+// Tests replace the cloud adapters with fakes; nullptr restores the real ones.
+using BackendFactory = std::function<Result<std::unique_ptr<cloud::FirewallBackend>>(
+    const ProviderData&, const TargetSpec&)>;
+void SetBackendFactoryForTesting(BackendFactory factory);
 
 struct PrefixListInfo {
   std::string id;

@@ -1,0 +1,288 @@
+// Allowlist resource logic against a fake FirewallBackend: planning from the catalog,
+// apply recording exactly what exists (also on partial failure), drift through Read,
+// a vanished target, import ids, and validation diagnostics that name the attribute.
+#include "resources/allowlist_resource.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "provider/catalog/loader.h"
+#include "resources/backends.h"
+#include "resources/provider.h"
+#include "resources/rule_values.h"
+#include "resources/values.h"
+
+namespace prov::resources {
+namespace {
+
+using cty::Value;
+
+// An in-memory firewall: owned rules by key, foreign rules kept apart, optional failure
+// after N successful changes.
+struct FakeCloud {
+  std::mutex mu;
+  bool exists = true;
+  std::map<std::string, cloud::LiveRule> owned;
+  int foreign_rules = 3;
+  int fail_after = -1;  // number of changes that succeed before failing; -1 = never
+  int next_id = 1;
+  int reads = 0;
+};
+
+class FakeBackend : public cloud::FirewallBackend {
+ public:
+  explicit FakeBackend(FakeCloud* c) : c_(c) {}
+  Result<cloud::LiveState> Read(const std::atomic<bool>*) override {
+    std::lock_guard<std::mutex> l(c_->mu);
+    c_->reads++;
+    cloud::LiveState s;
+    s.target_exists = c_->exists;
+    for (auto& [k, r] : c_->owned) s.owned.push_back(r);
+    return s;
+  }
+  cloud::ApplyOutcome Apply(const cloud::LiveState&, const std::vector<cloud::Change>& changes,
+                            const std::atomic<bool>*) override {
+    std::lock_guard<std::mutex> l(c_->mu);
+    cloud::ApplyOutcome out;
+    int done = 0;
+    for (const auto& ch : changes) {
+      if (c_->fail_after >= 0 && done >= c_->fail_after) {
+        out.error = MakeError(ErrorCode::kUnavailable, "injected failure");
+        break;
+      }
+      if (ch.kind == cloud::ChangeKind::kDelete) {
+        c_->owned.erase(ch.current.rule.key);
+      } else {
+        cloud::LiveRule lr;
+        lr.rule = ch.desired;
+        lr.rule.services.clear();  // the cloud does not keep provenance
+        lr.rule.rows.clear();
+        lr.remote_id = "r-" + std::to_string(c_->next_id++);
+        c_->owned[ch.desired.key] = lr;
+      }
+      ++done;
+    }
+    for (auto& [k, r] : c_->owned) out.owned_after.push_back(r);
+    return out;
+  }
+
+ private:
+  FakeCloud* c_;
+};
+
+class AllowlistTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetBackendFactoryForTesting([this](const ProviderData&, const TargetSpec&)
+                                    -> Result<std::unique_ptr<cloud::FirewallBackend>> {
+      return std::unique_ptr<cloud::FirewallBackend>(new FakeBackend(&cloud_));
+    });
+    provider_ = std::make_unique<OfficeProvider>();
+    for (auto* r : provider_->Resources())
+      if (r->TypeName() == "office_at_hand_allowlist") res_ = r;
+    ASSERT_NE(res_, nullptr);
+  }
+  void TearDown() override { SetBackendFactoryForTesting(nullptr); }
+
+  Value Config(std::vector<std::string> services, std::vector<std::string> groups = {"sg-0123abcd"}) {
+    const auto& schema = res_->Schema();
+    auto bt = schema::ImpliedType(*schema.FindBlock("aws_security_group"));
+    std::map<std::string, Value> b;
+    for (const auto& [k, t] : bt.attributes()) b[k] = Value::Null(t);
+    b["group_ids"] = Value::StringList(groups);
+    std::map<std::string, Value> attrs;
+    if (!services.empty()) attrs["services"] = Value::StringList(services);
+    attrs["aws_security_group"] = Value::ObjectOfType(bt, b);
+    return ObjectFor(schema, attrs);
+  }
+
+  protocol::PlanResourceChangeResponse Plan(const Value& prior, const Value& config) {
+    protocol::PlanResourceChangeRequest req;
+    req.type_name = res_->TypeName();
+    req.prior_state = prior.IsNull() ? Value::Null(res_->Schema().ImpliedType()) : prior;
+    req.config = config;
+    req.proposed_new_state = config;  // computed attributes null, as Terraform proposes on create
+    if (!prior.IsNull()) {
+      for (const auto& a : res_->Schema().attributes)
+        if (a.computed && config.Get(a.name).IsNull()) req.proposed_new_state = req.proposed_new_state.With(a.name, prior.Get(a.name));
+    }
+    protocol::PlanResourceChangeResponse resp;
+    res_->Plan(ctx_, req, resp);
+    return resp;
+  }
+
+  protocol::ApplyResourceChangeResponse Apply(const Value& prior, const Value& planned, const Value& config) {
+    protocol::ApplyResourceChangeRequest req;
+    req.type_name = res_->TypeName();
+    req.prior_state = prior.IsNull() ? Value::Null(res_->Schema().ImpliedType()) : prior;
+    req.planned_state = planned;
+    req.config = config;
+    protocol::ApplyResourceChangeResponse resp;
+    res_->Apply(ctx_, req, resp);
+    return resp;
+  }
+
+  protocol::ReadResourceResponse Read(const Value& state) {
+    protocol::ReadResourceRequest req;
+    req.type_name = res_->TypeName();
+    req.current_state = state;
+    protocol::ReadResourceResponse resp;
+    res_->Read(ctx_, req, resp);
+    return resp;
+  }
+
+  static std::string Diags(const protocol::Diagnostics& d) {
+    std::string s;
+    for (const auto& x : d.items()) s += x.summary + ": " + x.detail + "\n";
+    return s;
+  }
+
+  FakeCloud cloud_;
+  std::unique_ptr<OfficeProvider> provider_;
+  protocol::Resource* res_ = nullptr;
+  protocol::CallContext ctx_;
+};
+
+TEST_F(AllowlistTest, PlanOnCreateListsEveryRuleWithUnknownRemoteIds) {
+  Value config = Config({"desktop_softphone"});
+  auto plan = Plan(Value(), config);
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Diags(plan.diagnostics);
+  const Value& rules = plan.planned_state.Get("rules");
+  ASSERT_TRUE(rules.IsKnown());
+  EXPECT_GT(rules.Length(), 0u);
+  for (const auto& [k, v] : rules.Attributes()) {
+    EXPECT_TRUE(v.Get("remote_id").IsUnknown()) << k;
+    EXPECT_EQ(v.Get("location").AsString(), "sg-0123abcd");
+    EXPECT_FALSE(v.Get("description").AsString().empty());
+  }
+  EXPECT_EQ(plan.planned_state.Get("catalog_version").AsString(), catalog::Embedded().version);
+  EXPECT_EQ(plan.planned_state.Get("id").AsString(), "sg-0123abcd");
+  EXPECT_EQ(plan.planned_state.Get("owner").AsString(), "default");
+}
+
+TEST_F(AllowlistTest, ApplyRecordsCreatedRulesConsistentWithPlan) {
+  Value config = Config({"desktop_softphone"});
+  auto plan = Plan(Value(), config);
+  ASSERT_FALSE(plan.diagnostics.HasError()) << Diags(plan.diagnostics);
+  auto applied = Apply(Value(), plan.planned_state, config);
+  ASSERT_FALSE(applied.diagnostics.HasError()) << Diags(applied.diagnostics);
+  const Value& planned_rules = plan.planned_state.Get("rules");
+  const Value& rules = applied.new_state.Get("rules");
+  ASSERT_EQ(rules.Length(), planned_rules.Length());
+  EXPECT_EQ(cloud_.owned.size(), rules.Length());
+  for (const auto& [k, v] : rules.Attributes()) {
+    ASSERT_TRUE(planned_rules.Has(k));
+    EXPECT_TRUE(v.Get("remote_id").IsKnown());
+    // Everything known in the plan comes back identical.
+    EXPECT_EQ(v.With("remote_id", Value::String("")), planned_rules.Get(k).With("remote_id", Value::String("")));
+  }
+  // A second plan is a no-op.
+  auto again = Plan(applied.new_state, config);
+  ASSERT_FALSE(again.diagnostics.HasError());
+  EXPECT_EQ(again.planned_state, applied.new_state);
+}
+
+TEST_F(AllowlistTest, RuleDeletedOutsideTerraformShowsAsDriftAndIsRepaired) {
+  Value config = Config({"desktop_softphone"});
+  auto plan = Plan(Value(), config);
+  auto applied = Apply(Value(), plan.planned_state, config);
+  ASSERT_FALSE(applied.diagnostics.HasError());
+  std::string victim = cloud_.owned.begin()->first;
+  cloud_.owned.erase(victim);
+
+  auto read = Read(applied.new_state);
+  ASSERT_FALSE(read.diagnostics.HasError()) << Diags(read.diagnostics);
+  EXPECT_FALSE(read.new_state.Get("rules").Has(victim));
+  EXPECT_NE(read.new_state, applied.new_state);
+
+  auto replan = Plan(read.new_state, config);
+  ASSERT_TRUE(replan.planned_state.Get("rules").Has(victim));
+  EXPECT_NE(replan.planned_state, read.new_state);
+  auto repaired = Apply(read.new_state, replan.planned_state, config);
+  ASSERT_FALSE(repaired.diagnostics.HasError());
+  EXPECT_TRUE(cloud_.owned.count(victim));
+}
+
+TEST_F(AllowlistTest, PartialFailureRecordsExactlyWhatExists) {
+  Value config = Config({"desktop_softphone"});
+  auto plan = Plan(Value(), config);
+  size_t wanted = plan.planned_state.Get("rules").Length();
+  ASSERT_GT(wanted, 3u);
+  cloud_.fail_after = 3;
+  auto applied = Apply(Value(), plan.planned_state, config);
+  EXPECT_TRUE(applied.diagnostics.HasError());
+  ASSERT_FALSE(applied.new_state.IsNull());
+  EXPECT_EQ(applied.new_state.Get("rules").Length(), 3u);
+  EXPECT_EQ(cloud_.owned.size(), 3u);
+  // A re-run finishes the job.
+  cloud_.fail_after = -1;
+  auto replan = Plan(applied.new_state, config);
+  auto finished = Apply(applied.new_state, replan.planned_state, config);
+  ASSERT_FALSE(finished.diagnostics.HasError()) << Diags(finished.diagnostics);
+  EXPECT_EQ(cloud_.owned.size(), wanted);
+}
+
+TEST_F(AllowlistTest, VanishedTargetIsRemovedFromStateWithAWarning) {
+  Value config = Config({"desktop_softphone"});
+  auto plan = Plan(Value(), config);
+  auto applied = Apply(Value(), plan.planned_state, config);
+  cloud_.exists = false;
+  auto read = Read(applied.new_state);
+  EXPECT_FALSE(read.diagnostics.HasError());
+  EXPECT_TRUE(read.new_state.IsNull());
+  ASSERT_EQ(read.diagnostics.items().size(), 1u);
+  EXPECT_EQ(read.diagnostics.items()[0].severity, protocol::Severity::kWarning);
+}
+
+TEST_F(AllowlistTest, DestroyRemovesOwnedRules) {
+  Value config = Config({"desktop_softphone"});
+  auto plan = Plan(Value(), config);
+  auto applied = Apply(Value(), plan.planned_state, config);
+  auto destroyed = Apply(applied.new_state, Value::Null(res_->Schema().ImpliedType()), Value::Null(res_->Schema().ImpliedType()));
+  ASSERT_FALSE(destroyed.diagnostics.HasError()) << Diags(destroyed.diagnostics);
+  EXPECT_TRUE(destroyed.new_state.IsNull());
+  EXPECT_TRUE(cloud_.owned.empty());
+}
+
+TEST_F(AllowlistTest, UnknownServiceNamesTheListElement) {
+  protocol::ValidateResourceRequest req;
+  req.config = Config({"desktop_softphone", "no_such_service"});
+  protocol::Diagnostics d;
+  res_->Validate(ctx_, req, d);
+  ASSERT_TRUE(d.HasError());
+  ASSERT_TRUE(d.items()[0].attribute.has_value());
+  EXPECT_EQ(d.items()[0].attribute->ToString(), "services[1]");
+}
+
+TEST_F(AllowlistTest, BadSecurityGroupIdNamesTheAttribute) {
+  protocol::ValidateResourceRequest req;
+  req.config = Config({"desktop_softphone"}, {"sg-0123abcd", "vpc-123"});
+  protocol::Diagnostics d;
+  res_->Validate(ctx_, req, d);
+  ASSERT_TRUE(d.HasError());
+  EXPECT_EQ(d.items()[0].attribute->ToString(), "aws_security_group.group_ids[1]");
+}
+
+TEST(ImportIdTest, RecognisesEachPlatform) {
+  auto aws = ParseImportId("sg-1,sg-2");
+  ASSERT_TRUE(aws.ok());
+  EXPECT_EQ(aws->platform, rules::Platform::kAws);
+  EXPECT_EQ(aws->locations.size(), 2u);
+  auto az = ParseImportId("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n");
+  ASSERT_TRUE(az.ok());
+  EXPECT_EQ(az->platform, rules::Platform::kAzure);
+  auto g = ParseImportId("projects/p1/global/networks/default");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->platform, rules::Platform::kGcp);
+  EXPECT_EQ(g->network, "default");
+  auto g2 = ParseImportId("p1/net");
+  ASSERT_TRUE(g2.ok());
+  EXPECT_EQ(g2->project, "p1");
+  EXPECT_FALSE(ParseImportId("nonsense").ok());
+  EXPECT_FALSE(ParseImportId("sg-1,vpc-2").ok());
+}
+
+}  // namespace
+}  // namespace prov::resources
