@@ -60,11 +60,18 @@ build_terraform() {
   rm -rf "$gobin"
 }
 
+# Two runs at once (CI plus a developer shell) would race on the same output files.
+if [[ "${1:-all}" != path ]] && command -v flock >/dev/null; then
+  exec 9>"$CACHE/.lock"
+  flock 9
+fi
+
 case "${1:-all}" in
   tofu) build_tofu ;;
   terraform) build_terraform ;;
   all) build_tofu; build_terraform ;;
   path) ;;
+  *) echo "usage: $0 [all|tofu|terraform|path]" >&2; exit 2 ;;
 esac
 ln -sf "tofu-${TOFU_VERSION}" "$CACHE/bin/tofu"
 ln -sf "terraform-${TERRAFORM_VERSION}" "$CACHE/bin/terraform"

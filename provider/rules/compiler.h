@@ -51,6 +51,12 @@ struct TargetOptions {
   int prefix_list_max_entries = 0; // weight of a prefix-list reference (0 = #supernets)
   std::string name_prefix = "oah"; // Azure/GCP rule names
   int priority_from = 0, priority_to = 0;  // Azure range; GCP: priority_from used as is
+  // Azure: priorities already held by rules of this allowlist (rule key -> priority). A
+  // rule whose key is listed keeps its priority when it is free and inside the range, so
+  // re-compiling after a catalog change does not renumber rules that did not change.
+  std::map<std::string, int> existing_priorities;
+  // Azure: priorities used by rules we do not own (per NSG, both directions); never chosen.
+  std::vector<int> taken_priorities;
 };
 
 // A catalog row the platform cannot enforce, or a row skipped for missing input.

@@ -40,10 +40,12 @@ class Type {
   Kind kind() const { return kind_; }
   bool IsPrimitive() const { return kind_ == Kind::kString || kind_ == Kind::kNumber || kind_ == Kind::kBool; }
   bool IsCollection() const { return kind_ == Kind::kList || kind_ == Kind::kSet || kind_ == Kind::kMap; }
-  const Type& element() const { return *element_; }                      // list/set/map
-  const std::map<std::string, Type>& attributes() const { return attrs_; } // object
-  const std::vector<std::string>& optional_attributes() const { return optional_; }
-  const std::vector<Type>& elements() const { return elems_; }           // tuple
+  // Component accessors. On a type of another kind they return an empty map/vector, and
+  // element() returns the dynamic type (never a dangling reference).
+  const Type& element() const;                                 // list/set/map
+  const std::map<std::string, Type>& attributes() const;      // object
+  const std::vector<std::string>& optional_attributes() const; // object (sorted)
+  const std::vector<Type>& elements() const;                   // tuple
 
   bool operator==(const Type& o) const;
   bool operator!=(const Type& o) const { return !(*this == o); }
@@ -55,12 +57,12 @@ class Type {
   std::string FriendlyName() const;  // "list of string", "object", ...
 
  private:
+  // Component types live in one shared, immutable representation so that copying a Type
+  // (every Value holds one) is O(1) however deep the type is.
+  struct Rep;
   explicit Type(Kind k) : kind_(k) {}
   Kind kind_;
-  std::shared_ptr<const Type> element_;
-  std::map<std::string, Type> attrs_;
-  std::vector<std::string> optional_;
-  std::vector<Type> elems_;
+  std::shared_ptr<const Rep> rep_;  // null for primitive and dynamic types
 };
 
 class Value {

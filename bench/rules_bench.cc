@@ -1,0 +1,125 @@
+// Rule compiler benchmark: prints figures, exits non-zero when a target is missed.
+//   1. The full embedded catalog, all services, each platform (target < 100 us per compile).
+//   2. A synthetic catalog of 10,000 rows (target < 50 ms per compile).
+//   3. Growth at 1k..16k rows: time / (n log2 n) should stay flat (<= n log n).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+#include "provider/catalog/loader.h"
+#include "provider/rules/compiler.h"
+#include "tests/rules/random_catalog.h"
+
+namespace {
+
+using prov::rules::Platform;
+
+double MicrosPerCall(const std::function<void()>& f, int min_iters, double min_seconds) {
+  f();  // warm up
+  int iters = 0;
+  auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (iters < min_iters || elapsed < min_seconds) {
+    f();
+    ++iters;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return elapsed * 1e6 / iters;
+}
+
+prov::catalog::Catalog Synthetic(int rows, uint64_t seed) {
+  prov::rules::testing::RandomCatalogs gen(seed);
+  prov::catalog::Catalog cat = gen.Make(1, 1);
+  cat.services.clear();
+  const int per_service = 50;
+  int services = (rows + per_service - 1) / per_service;
+  for (int s = 0; s < services; ++s) {
+    prov::catalog::Service svc;
+    svc.id = "svc" + std::to_string(s);
+    svc.table = "9." + std::to_string(s);
+    for (int r = 0; r < per_service && s * per_service + r < rows; ++r) {
+      svc.rows.push_back(gen.MakeRow(svc.id, r, services));
+    }
+    cat.services.push_back(std::move(svc));
+  }
+  return cat;
+}
+
+prov::rules::TargetOptions Target(Platform p) {
+  prov::rules::TargetOptions t;
+  t.platform = p;
+  if (p == Platform::kAws) {  // large synthetic catalogs need the largest AWS budget
+    t.groups = 16;
+    t.rule_quota = 1000;
+  }
+  return t;
+}
+
+}  // namespace
+
+int main() {
+  bool ok = true;
+  const auto& cat = prov::catalog::Embedded();
+  prov::rules::Selection all;
+  all.line_sharing = all.tcp_fallback = all.ipv6_clients = true;
+  all.sip_trunk_peers = {"203.0.113.0/28"};
+  all.sftp_server_addresses = {"198.51.100.10/32"};
+  std::printf("rules_bench: full catalog (%zu services), all services, every switch on\n",
+              cat.services.size());
+  for (Platform p : {Platform::kAws, Platform::kAzure, Platform::kGcp}) {
+    prov::rules::TargetOptions t;
+    t.platform = p;
+    size_t n = 0;
+    double us = MicrosPerCall([&] { n = prov::rules::Compile(cat, all, t)->rules.size(); }, 200, 0.3);
+    double json_us = MicrosPerCall([&] {
+      auto c = prov::rules::Compile(cat, all, t);
+      (void)prov::rules::ToJson(*c, p);
+    }, 100, 0.2);
+    bool pass = us < 100.0;
+    ok &= pass;
+    std::printf("  %-5s compile %8.1f us  (%3zu rules)  compile+ToJson %8.1f us  target <100 us: %s\n",
+                prov::rules::PlatformName(p), us, n, json_us, pass ? "ok" : "MISSED");
+  }
+
+  std::printf("synthetic catalogs (random rows, every feature), all services:\n");
+  for (Platform p : {Platform::kAws, Platform::kAzure, Platform::kGcp}) {
+    auto syn = Synthetic(10000, 1);
+    prov::rules::Selection sel;
+    sel.line_sharing = sel.tcp_fallback = sel.ipv6_clients = true;
+    sel.sip_trunk_peers = {"203.0.113.0/28"};
+    sel.sftp_server_addresses = {"198.51.100.10/32"};
+    std::string outcome;
+    double us = MicrosPerCall([&] {
+      auto r = prov::rules::Compile(syn, sel, Target(p));
+      outcome = r.ok() ? std::to_string(r->rules.size()) + " rules, " + r->strategy
+                       : std::string("error: ") + prov::ErrorCodeName(r.error().code);
+    }, 3, 0.5);
+    bool pass = us < 50000.0;
+    ok &= pass;
+    std::printf("  %-5s 10000 rows %8.2f ms  (%s)  target <50 ms: %s\n",
+                prov::rules::PlatformName(p), us / 1000, outcome.c_str(), pass ? "ok" : "MISSED");
+  }
+
+  std::printf("growth (gcp, azure, aws): time per compile and time / (n log2 n)\n");
+  for (Platform p : {Platform::kGcp, Platform::kAzure, Platform::kAws}) {
+    double first_ratio = 0, last_ratio = 0;
+    for (int n : {1000, 2000, 4000, 8000, 16000}) {
+      auto syn = Synthetic(n, 2);
+      prov::rules::Selection sel;
+      sel.line_sharing = sel.tcp_fallback = sel.ipv6_clients = true;
+      double us = MicrosPerCall([&] { (void)prov::rules::Compile(syn, sel, Target(p)); }, 3, 0.3);
+      double ratio = us * 1000 / (n * std::log2(double(n)));  // ns per n log n unit
+      if (first_ratio == 0) first_ratio = ratio;
+      last_ratio = ratio;
+      std::printf("  %-5s n=%5d  %9.2f ms  %7.2f ns/(n log n)\n", prov::rules::PlatformName(p), n,
+                  us / 1000, ratio);
+    }
+    // Allow noise on a shared 2-core machine: 16x the rows may cost at most 2x per unit.
+    bool pass = last_ratio <= first_ratio * 2.0;
+    ok &= pass;
+    std::printf("  %-5s growth ratio 16k/1k per n log n: %.2f  (<= 2.0: %s)\n",
+                prov::rules::PlatformName(p), last_ratio / first_ratio, pass ? "ok" : "MISSED");
+  }
+  return ok ? 0 : 1;
+}

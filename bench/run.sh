@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every benchmark binary in <build>/bench/ and then times the CLI path users see:
+# `tofu plan` of the catalog/rules data sources (no cloud), and the nightly drift job
+# (`tofu plan -detailed-exitcode` refreshing an applied allowlist) against the AWS emulator.
+#
+#   bench/run.sh [build dir]      (./dev bench builds first, then calls this)
+#   BENCH_REPEAT=N                CLI repetitions (default 5); figures are median / min / max
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="$(cd "${1:-$ROOT/build}" && pwd)"
+TOOLS="${OFFICE_TOOLS_BIN:-$("$ROOT/scripts/build-test-tools.sh" path)}"
+REPEAT="${BENCH_REPEAT:-5}"
+status=0
+
+echo "== benchmark binaries ($BUILD/bench)"
+found=0
+for b in "$BUILD"/bench/*; do
+  [[ -f "$b" && -x "$b" ]] || continue
+  found=1
+  echo "-- $(basename "$b")"
+  if ! (cd "$BUILD" && PROV_SOURCE_DIR="$ROOT" PROV_BINARY_DIR="$BUILD" "$b"); then
+    echo "!! $(basename "$b") failed" >&2; status=1
+  fi
+done
+[[ $found == 1 ]] || echo "(no benchmark binaries built yet)"
+
+echo "== CLI timings (tofu, median of $REPEAT)"
+[[ -x "$BUILD/terraform-provider-office" ]] || { echo "provider binary missing in $BUILD" >&2; exit 1; }
+PROV_BUILD_DIR="$BUILD" OFFICE_TOOLS_BIN="$TOOLS" BENCH_REPEAT="$REPEAT" \
+  python3 - "$ROOT" <<'PY' || status=1
+import os, pathlib, statistics, sys, tempfile, time
+root = pathlib.Path(sys.argv[1])
+sys.path.insert(0, str(root / "tests" / "acceptance"))
+from tfharness import Cli, Workspace          # noqa: E402
+import clouds                                 # noqa: E402
+from aws_common import allowlist_config       # noqa: E402
+
+build = pathlib.Path(os.environ["PROV_BUILD_DIR"])
+tofu = Cli("tofu", pathlib.Path(os.environ["OFFICE_TOOLS_BIN"]) / "tofu")
+repeat = int(os.environ["BENCH_REPEAT"])
+tmp = pathlib.Path(tempfile.mkdtemp(prefix="office-bench-"))
+
+def timed(label, fn):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    print(f"{label:<48} median {statistics.median(times)*1000:8.1f} ms   "
+          f"min {min(times)*1000:8.1f}   max {max(times)*1000:8.1f}")
+
+ws = Workspace(tofu, tmp / "data", build)
+ws.write('''
+data "office_at_hand_catalog" "all" {}
+data "office_at_hand_rules" "aws" {
+  platform   = "aws"
+  rule_quota = 1000
+}
+output "n" { value = data.office_at_hand_rules.aws.rules_needed }
+''')
+ws.init()
+timed("tofu validate (schema fetch)", lambda: ws.run("validate", "-no-color").ok())
+timed("tofu plan: catalog + AWS rules data sources", lambda: ws.plan(detailed_exitcode=False).ok())
+
+fake = clouds.FakeProcess("aws", tmp)
+info = fake.start()
+try:
+    aws = clouds.AwsEnv(info)
+    _, groups = aws.create_vpc_and_groups(2)
+    ws2 = Workspace(tofu, tmp / "aws", build)
+    ws2.write(allowlist_config(info, groups, services=None))
+    ws2.init()
+    t = time.perf_counter(); ws2.apply(); apply_s = time.perf_counter() - t
+    n = len(ws2.resource_values("office_at_hand_allowlist.a")["rules"])
+    print(f"{'tofu apply: all services, 2 groups (emulator)':<48} {apply_s*1000:8.1f} ms   ({n} rules)")
+    def drift_job():
+        r = ws2.plan()
+        if r.returncode != 0:
+            raise SystemExit(f"drift job expected exit 0:\n{r.describe()}")
+    timed("tofu plan -detailed-exitcode (refresh, emulator)", drift_job)
+    ws2.destroy()
+finally:
+    fake.stop()
+PY
+exit $status

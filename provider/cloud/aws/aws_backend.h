@@ -1,0 +1,138 @@
+// FirewallBackend for AWS: the allowlist's rules live in one or more VPC security groups
+// (FirewallRule.group_index picks the group) as individual security-group rules.
+//
+// Ownership: every rule we create is tagged owner_tag_key=owner_tag_value (written in
+// the Authorize call itself via TagSpecifications, so batching is kept) and gets a
+// readable description. The rule key is recovered on Read from the key tag when present,
+// else derived from the rule's content as "<egress|ingress> <tcp|udp>/<ports> <peer>"
+// (DerivedRuleKey: the same form the AWS renderer uses for its keys). The key tag is
+// written (CreateTags) only for rules whose key differs from the derived one, e.g.
+// prefix-list rules rendered before the list id was known. Rules without our owner tag
+// are never changed or deleted.
+//
+// Read: one paginated DescribeSecurityGroupRules per group; a group whose listing is
+// empty is checked with DescribeSecurityGroups (InvalidGroup.NotFound -> target_exists
+// = false). Apply: revokes batched per group and direction (≤100 ids per call),
+// description-only updates via ModifySecurityGroupRules, creates via batched Authorize
+// (≤100 rules per call); InvalidPermission.Duplicate and lost answers are reconciled by
+// re-reading the group and adopting rules that carry our owner tag.
+//
+// Not thread-safe per instance (the resource serialises operations per target).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "provider/base/result.h"
+#include "provider/cloud/aws/credentials.h"
+#include "provider/cloud/aws/ec2_client.h"
+#include "provider/cloud/firewall_backend.h"
+#include "provider/cloud/http/retry.h"
+
+namespace prov::cloud::aws {
+
+struct AwsTarget {
+  std::vector<std::string> group_ids;
+  std::string region;
+  std::string owner_tag_key = "office-at-hand:allowlist";
+  std::string owner_tag_value;  // the allowlist id
+  std::string key_tag_key = "office-at-hand:rule";
+};
+
+// Everything needed to build an Ec2Client from provider settings.
+struct AwsConfig {
+  std::string region;
+  std::string ec2_endpoint;  // "" -> AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL / regional
+  CredentialsConfig credentials;
+  // When set, used instead of building the default chain from `credentials`.
+  std::shared_ptr<CredentialsProvider> credentials_provider;
+  int max_attempts = 0;  // total tries per call; 0 -> RetryPolicy default (8)
+  std::shared_ptr<http::Transport> transport;  // null -> NewCurlTransport()
+  http::SleepFn sleep;                          // tests: fake back-off sleep
+  GetEnvFn getenv = ProcessGetEnv;
+};
+
+// Builds the client (credential chain, endpoint resolution, retry policy).
+// kInvalidArgument when the region is missing.
+Result<std::shared_ptr<Ec2Client>> NewEc2Client(const AwsConfig& config);
+
+struct AwsBackendOptions {
+  int describe_page_size = 1000;  // MaxResults for DescribeSecurityGroupRules (0: server default)
+  int max_rules_per_call = 100;   // Authorize / Revoke / Modify chunk size
+  int consistency_retries = 4;    // re-reads when rules we created are not yet listed
+  std::chrono::milliseconds consistency_delay{500};
+  http::SleepFn sleep;            // null: real sleep
+};
+
+class AwsBackend final : public FirewallBackend {
+ public:
+  AwsBackend(AwsTarget target, std::shared_ptr<Ec2Client> client, AwsBackendOptions options = {});
+  // Convenience: builds the client from `config` (region defaults to target.region).
+  static Result<std::unique_ptr<AwsBackend>> Create(AwsTarget target, AwsConfig config,
+                                                    AwsBackendOptions options = {});
+
+  Result<LiveState> Read(const std::atomic<bool>* cancel) override;
+  ApplyOutcome Apply(const LiveState& before, const std::vector<Change>& changes,
+                     const std::atomic<bool>* cancel) override;
+
+  const AwsTarget& target() const { return target_; }
+  Ec2Client& client() { return *client_; }
+
+ // Implementation detail (a desired rule flattened to one AWS rule); public only so
+  // helpers in the .cc file can name it.
+  struct Desired;
+
+ private:
+  Result<std::vector<SecurityGroupRule>> ListGroup(size_t group_index, const std::atomic<bool>* cancel,
+                                                   bool* exists);
+  Status CreateBatch(size_t group_index, bool egress, std::vector<Desired> batch,
+                     std::vector<LiveRule>* created, const std::atomic<bool>* cancel, int depth);
+
+  AwsTarget target_;
+  std::shared_ptr<Ec2Client> client_;
+  AwsBackendOptions options_;
+  std::set<std::string> expect_ids_;  // created by the last Apply; Read waits for them
+};
+
+// "<egress|ingress> <tcp|udp>/<from>[-<to>] <cidr|pl-id>".
+std::string DerivedRuleKey(const SecurityGroupRule& rule);
+// Maps a listed rule to the neutral model (group_index supplied by the caller). Rules
+// that are not tcp/udp get an empty `allowed` (they can only be reported, never matched).
+net::FirewallRule ToFirewallRule(const SecurityGroupRule& rule, const std::string& key_tag_key,
+                                 int group_index);
+
+// --- managed prefix lists (prefix-list mode) ------------------------------------------
+struct PrefixListSpec {
+  std::string name;
+  std::string address_family = "IPv4";
+  int max_entries = 0;                 // 0 -> max(entries, 1)
+  std::vector<std::string> cidrs;      // desired entries (supernets)
+  std::string entry_description;       // same description on every entry
+  std::vector<Tag> tags;               // on create
+};
+struct PrefixListState {
+  std::string id;
+  int64_t version = 0;
+  int max_entries = 0;
+  std::vector<std::string> cidrs;  // sorted
+  int api_calls = 0;
+};
+// Creates the list or brings its entries (and MaxEntries, resized in its own call first)
+// up to date in ≤100+100 batches, each with CurrentVersion as optimistic lock; on
+// PrefixListVersionMismatch re-reads and recomputes (bounded). Waits for *-in-progress
+// states to settle. kConflict when it cannot win the race, kResourceExhausted when
+// max_entries is too small.
+Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixListSpec& spec,
+                                                const std::atomic<bool>* cancel,
+                                                const http::SleepFn& sleep = nullptr);
+// The list named `name`, or a state with empty id when there is none.
+Result<PrefixListState> FindManagedPrefixList(Ec2Client& client, const std::string& name,
+                                              const std::atomic<bool>* cancel);
+// NotFound counts as success.
+Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel);
+
+}  // namespace prov::cloud::aws

@@ -1,0 +1,117 @@
+#include "provider/protocol/server/tls.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+namespace prov::protocol::server {
+namespace {
+
+template <typename T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const { F(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
+
+Error OpenSslError(const std::string& what) {
+  std::string msg = what;
+  unsigned long code;
+  while ((code = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    msg += ": ";
+    msg += buf;
+  }
+  return MakeError(ErrorCode::kInternal, "generating the TLS certificate: " + msg);
+}
+
+std::string BioToString(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  return std::string(data, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+bool AddExt(X509* cert, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  if (ext == nullptr) return false;
+  const int ok = X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  return ok == 1;
+}
+
+}  // namespace
+
+Result<TlsIdentity> GenerateTlsIdentity() {
+  PkeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) return OpenSslError("EC key");
+
+  X509Ptr cert(X509_new());
+  if (!cert || X509_set_version(cert.get(), 2) != 1) return OpenSslError("X509_new");
+
+  // Random positive 128-bit serial, like Go's crypto/x509 templates.
+  unsigned char serial_bytes[16];
+  if (RAND_bytes(serial_bytes, sizeof serial_bytes) != 1) return OpenSslError("serial");
+  serial_bytes[0] &= 0x7f;
+  BnPtr serial(BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr));
+  if (!serial || BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr)
+    return OpenSslError("serial");
+
+  if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -30) == nullptr ||
+      X509_gmtime_adj(X509_getm_notAfter(cert.get()), 262980L * 3600L) == nullptr)
+    return OpenSslError("validity");
+
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("HashiCorp"), -1, -1,
+                                 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                                 0) != 1 ||
+      X509_set_issuer_name(cert.get(), name) != 1)
+    return OpenSslError("subject");
+  if (X509_set_pubkey(cert.get(), key.get()) != 1) return OpenSslError("public key");
+
+  if (!AddExt(cert.get(), NID_basic_constraints, "critical,CA:TRUE") ||
+      !AddExt(cert.get(), NID_key_usage,
+              "critical,digitalSignature,keyEncipherment,keyAgreement,keyCertSign") ||
+      !AddExt(cert.get(), NID_ext_key_usage, "clientAuth,serverAuth") ||
+      !AddExt(cert.get(), NID_subject_alt_name, "DNS:localhost") ||
+      !AddExt(cert.get(), NID_subject_key_identifier, "hash"))
+    return OpenSslError("extensions");
+
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return OpenSslError("signing");
+
+  TlsIdentity id;
+  BioPtr key_bio(BIO_new(BIO_s_mem()));
+  if (!key_bio ||
+      PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return OpenSslError("key PEM");
+  id.key_pem = BioToString(key_bio.get());
+
+  BioPtr cert_bio(BIO_new(BIO_s_mem()));
+  if (!cert_bio || PEM_write_bio_X509(cert_bio.get(), cert.get()) != 1)
+    return OpenSslError("certificate PEM");
+  id.cert_pem = BioToString(cert_bio.get());
+
+  unsigned char* der = nullptr;
+  const int der_len = i2d_X509(cert.get(), &der);
+  if (der_len <= 0) return OpenSslError("certificate DER");
+  id.cert_der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
+  OPENSSL_free(der);
+  return id;
+}
+
+}  // namespace prov::protocol::server

@@ -1,0 +1,23 @@
+// AutoMTLS material for the go-plugin handshake: a fresh ECDSA P-256 key and a self-signed
+// certificate made per process with OpenSSL's libcrypto, following go-plugin's template
+// (CN/SAN "localhost", O "HashiCorp", CA, digitalSignature|keyEncipherment|keyAgreement|
+// certSign, EKU serverAuth+clientAuth, NotBefore back-dated 30 s, NotAfter +30 years), which
+// Go's TLS verifier is known to accept. Thread-safe (no shared state).
+#pragma once
+
+#include <string>
+
+#include "provider/base/result.h"
+
+namespace prov::protocol::server {
+
+struct TlsIdentity {
+  std::string key_pem;   // PKCS#8 private key, PEM
+  std::string cert_pem;  // certificate, PEM (for grpc++ credentials)
+  std::string cert_der;  // certificate, DER (for handshake field 6)
+};
+
+// Errors (kInternal) carry the OpenSSL error queue text.
+Result<TlsIdentity> GenerateTlsIdentity();
+
+}  // namespace prov::protocol::server

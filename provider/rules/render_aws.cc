@@ -1,0 +1,354 @@
+// AWS security groups: one rule per (direction, transport, port range, peer), where a peer
+// is a CIDR or a prefix-list reference. Quota: rules per direction and address family per
+// group; a prefix-list reference weighs its MaxEntries.
+#include <algorithm>
+#include <map>
+
+#include "provider/rules/render.h"
+
+namespace prov::rules::internal {
+namespace {
+
+constexpr int kAwsMaxQuota = 1000;
+
+struct Unit {
+  net::Direction direction;
+  net::Family family;
+  net::Transport transport;
+  std::vector<net::Cidr> cidrs;   // peers written as CIDRs
+  bool prefix_list = false;       // plus one prefix-list reference
+  std::vector<RangeWithRows> ranges;
+  std::vector<std::vector<net::PortRange>> extras;  // per range: ports opened by merging
+  std::vector<std::string> merged_from;             // per range: "5090 and 5096-5097"
+  int Weight(int pl_weight) const { return int(cidrs.size()) + (prefix_list ? pl_weight : 0); }
+};
+
+struct Bucket {
+  net::Direction direction;
+  net::Family family;
+  bool operator<(const Bucket& o) const {
+    return std::tie(direction, family) < std::tie(o.direction, o.family);
+  }
+};
+
+std::string BucketName(const Bucket& b) {
+  return std::string(net::DirectionName(b.direction)) +
+         (b.family == net::Family::kIPv4 ? " IPv4" : " IPv6");
+}
+
+std::string RuleKey(const Unit& u, const net::PortRange& r, const std::string& peer) {
+  return std::string(net::DirectionName(u.direction)) + " " + net::TransportName(u.transport) +
+         "/" + r.ToString() + " " + peer;
+}
+
+struct Placed {
+  net::FirewallRule rule;
+  int weight = 1;
+  const Unit* unit = nullptr;
+  size_t range_index = 0;
+};
+
+class AwsRenderer {
+ public:
+  AwsRenderer(const Resolved& r, const TargetOptions& t) : res_(r), t_(t) {}
+
+  Result<Compiled> Run(std::vector<Group> groups) {
+    const PlatformProfile& prof = ProfileFor(Platform::kAws);
+    if (t_.groups < 1 || t_.groups > prof.max_groups) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "groups must be between 1 and " + std::to_string(prof.max_groups),
+                       "target.groups");
+    }
+    if (t_.rule_quota < 0 || t_.rule_quota > kAwsMaxQuota) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "rule_quota must be between 0 (default 60) and 1000", "target.rule_quota");
+    }
+    if (t_.rule_budget < 0) {
+      return MakeError(ErrorCode::kInvalidArgument, "rule_budget must not be negative",
+                       "target.rule_budget");
+    }
+    quota_ = t_.rule_quota > 0 ? t_.rule_quota : prof.max_rules_per_group;
+    limit_ = t_.rule_budget > 0 ? std::min(t_.rule_budget, quota_) : quota_;
+    for (const auto& s : res_.supernets) {
+      if (s.family == net::Family::kIPv4) v4_supernets_.push_back(s);
+    }
+    pl_weight_ = t_.prefix_list_max_entries > 0 ? t_.prefix_list_max_entries
+                                                : int(v4_supernets_.size());
+    if (t_.prefix_list && t_.prefix_list_max_entries > 0 &&
+        t_.prefix_list_max_entries < int(v4_supernets_.size())) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "prefix_list_max_entries " + std::to_string(t_.prefix_list_max_entries) +
+                           " is below the " + std::to_string(v4_supernets_.size()) +
+                           " supernets the list must hold",
+                       "target.prefix_list_max_entries");
+    }
+    std::vector<Group> groups_copy = groups;
+    BuildUnits(std::move(groups));
+
+    Compiled c;
+    std::map<Bucket, int> counts = Counts();
+    for (const auto& [b, n] : counts) c.rules_needed += n;
+    int default_quota = prof.max_rules_per_group;
+    bool fits_one = std::all_of(counts.begin(), counts.end(),
+                                [&](const auto& kv) { return kv.second <= limit_; });
+    if (fits_one) {
+      bool raised = std::any_of(counts.begin(), counts.end(),
+                                [&](const auto& kv) { return kv.second > default_quota; });
+      c.strategy = raised ? "raised-quota" : "single-group";
+      if (raised) c.notes.push_back("fits the declared rule_quota of " + std::to_string(quota_));
+      return Emit(std::move(c), 1);
+    }
+    if (t_.groups > 1 && Packs(t_.groups)) {
+      c.strategy = "spread";
+      return Emit(std::move(c), t_.groups);
+    }
+    // Budgeted merging: join the nearest port ranges until everything fits.
+    std::map<Bucket, int> unmerged = counts;
+    // Merging cannot go below one range per unit: fail fast when even that is too much.
+    std::map<Bucket, int> floor;
+    for (const auto& u : units_) floor[{u.direction, u.family}] += u.Weight(pl_weight_);
+    for (const auto& [b, n] : floor) {
+      if (n > limit_ * t_.groups) return Exhausted(unmerged, groups_copy);
+    }
+    while (!Packs(t_.groups)) {
+      if (!MergeOnce()) return Exhausted(unmerged, groups_copy);
+    }
+    c.strategy = "merged";
+    return Emit(std::move(c), t_.groups);
+  }
+
+ private:
+  void BuildUnits(std::vector<Group> groups) {
+    for (auto& g : groups) {
+      for (auto& tr : g.allowed) {
+        Unit u;
+        u.direction = g.direction;
+        u.family = g.family;
+        u.transport = tr.transport;
+        u.cidrs = g.remote;
+        if (t_.prefix_list && g.family == net::Family::kIPv4 && !v4_supernets_.empty() &&
+            std::includes(g.remote.begin(), g.remote.end(), v4_supernets_.begin(),
+                          v4_supernets_.end())) {
+          u.prefix_list = true;
+          std::vector<net::Cidr> rest;
+          std::set_difference(g.remote.begin(), g.remote.end(), v4_supernets_.begin(),
+                              v4_supernets_.end(), std::back_inserter(rest));
+          u.cidrs = std::move(rest);
+        }
+        u.ranges = std::move(tr.ranges);
+        u.extras.resize(u.ranges.size());
+        u.merged_from.resize(u.ranges.size());
+        units_.push_back(std::move(u));
+      }
+    }
+  }
+
+  std::map<Bucket, int> Counts() const {
+    std::map<Bucket, int> m;
+    for (const auto& u : units_) {
+      m[{u.direction, u.family}] += int(u.ranges.size()) * u.Weight(pl_weight_);
+    }
+    return m;
+  }
+
+  std::string PlPeer() const {
+    return t_.prefix_list_id.empty() ? "supernets-prefix-list" : t_.prefix_list_id;
+  }
+
+  std::vector<Placed> Rules() const {
+    std::vector<Placed> out;
+    for (const auto& u : units_) {
+      std::vector<int> rows_all;
+      for (size_t i = 0; i < u.ranges.size(); ++i) {
+        const auto& r = u.ranges[i];
+        auto make = [&](const std::string& peer, int weight) {
+          Placed p;
+          p.rule.key = RuleKey(u, r.range, peer);
+          p.rule.direction = u.direction;
+          p.rule.allowed = {{u.transport, {r.range}}};
+          p.rule.description = Describe(res_, r.rows, PortsText(u.transport, {r.range}), 255);
+          p.rule.services = ServicesOf(res_, r.rows);
+          p.rule.rows = RowIdsOf(res_, r.rows);
+          p.weight = weight;
+          p.unit = &u;
+          p.range_index = i;
+          return p;
+        };
+        for (const auto& c : u.cidrs) {
+          Placed p = make(c.ToString(), 1);
+          p.rule.remote_cidrs = {c.ToString()};
+          out.push_back(std::move(p));
+        }
+        if (u.prefix_list) {
+          Placed p = make(PlPeer(), pl_weight_);
+          p.rule.remote_prefix_list = PlPeer();
+          out.push_back(std::move(p));
+        }
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Placed& a, const Placed& b) { return a.rule.key < b.rule.key; });
+    return out;
+  }
+
+  // Fills groups in key order per bucket; false when `groups` are not enough.
+  bool Assign(std::vector<Placed>& rules, int groups) const {
+    std::map<Bucket, std::pair<int, int>> state;  // bucket -> (group, used)
+    for (auto& p : rules) {
+      auto& [g, used] = state[{p.rule.direction, p.unit->family}];
+      if (p.weight > limit_) return false;
+      if (used + p.weight > limit_) {
+        ++g;
+        used = 0;
+      }
+      if (g >= groups) return false;
+      used += p.weight;
+      p.rule.group_index = g;
+    }
+    return true;
+  }
+
+  bool Packs(int groups) const {
+    // Cheap necessary condition first; packing only when it could work.
+    for (const auto& [b, n] : Counts()) {
+      if (n > limit_ * groups) return false;
+    }
+    auto rules = Rules();
+    return Assign(rules, groups);
+  }
+
+  // Merges the closest pair of ranges in an over-full bucket. False when nothing is left.
+  bool MergeOnce() {
+    std::map<Bucket, int> counts = Counts();
+    Unit* best = nullptr;
+    size_t best_i = 0;
+    long best_gap = -1;
+    int best_w = 0;
+    bool any_over = false;
+    for (const auto& [b, n] : counts) any_over |= n > limit_ * t_.groups;
+    for (auto& u : units_) {
+      // Merge only where the budget is exceeded; when every bucket fits in total but not
+      // in whole rules per group, any bucket may give.
+      if (any_over && counts[{u.direction, u.family}] <= limit_ * t_.groups) continue;
+      for (size_t i = 0; i + 1 < u.ranges.size(); ++i) {
+        long gap = long(u.ranges[i + 1].range.from) - long(u.ranges[i].range.to) - 1;
+        int w = u.Weight(pl_weight_);
+        if (best == nullptr || gap < best_gap || (gap == best_gap && w > best_w)) {
+          best = &u;
+          best_i = i;
+          best_gap = gap;
+          best_w = w;
+        }
+      }
+    }
+    if (best == nullptr) return false;
+    auto& a = best->ranges[best_i];
+    auto& b = best->ranges[best_i + 1];
+    std::string from_a = best->merged_from[best_i].empty() ? a.range.ToString()
+                                                           : best->merged_from[best_i];
+    std::string from_b = best->merged_from[best_i + 1].empty() ? b.range.ToString()
+                                                               : best->merged_from[best_i + 1];
+    std::vector<net::PortRange> extras = best->extras[best_i];
+    extras.push_back({uint16_t(a.range.to + 1), uint16_t(b.range.from - 1)});
+    extras.insert(extras.end(), best->extras[best_i + 1].begin(), best->extras[best_i + 1].end());
+    a.range.to = b.range.to;
+    a.rows.insert(a.rows.end(), b.rows.begin(), b.rows.end());
+    std::sort(a.rows.begin(), a.rows.end());
+    a.rows.erase(std::unique(a.rows.begin(), a.rows.end()), a.rows.end());
+    best->extras[best_i] = std::move(extras);
+    best->merged_from[best_i] = from_a + " and " + from_b;
+    best->ranges.erase(best->ranges.begin() + best_i + 1);
+    best->extras.erase(best->extras.begin() + best_i + 1);
+    best->merged_from.erase(best->merged_from.begin() + best_i + 1);
+    return true;
+  }
+
+  Result<Compiled> Emit(Compiled c, int groups) {
+    auto placed = Rules();
+    if (!Assign(placed, groups)) {
+      return MakeError(ErrorCode::kInternal, "AWS rule packing failed after it was checked");
+    }
+    int used_groups = 1;
+    for (const auto& p : placed) {
+      used_groups = std::max(used_groups, p.rule.group_index + 1);
+      const Unit& u = *p.unit;
+      for (const auto& extra : u.extras[p.range_index]) {
+        c.over_permission.push_back(
+            {p.rule.key, u.transport, extra,
+             "merged " + u.merged_from[p.range_index] + " to fit " + std::to_string(limit_) +
+                 " rules per security group"});
+      }
+      c.rules.push_back(std::move(p.rule));
+    }
+    if (used_groups > 1) {
+      c.notes.push_back("spread over " + std::to_string(used_groups) + " security groups");
+    }
+    if (!c.over_permission.empty()) {
+      c.notes.push_back("merged port ranges to fit the rule budget; see over_permission");
+    }
+    if (t_.prefix_list) {
+      c.notes.push_back("supernets referenced through prefix list " + PlPeer() +
+                        " (weighs " + std::to_string(pl_weight_) + " rules per reference)");
+    }
+    return c;
+  }
+
+  Error Exhausted(const std::map<Bucket, int>& unmerged, const std::vector<Group>& groups) const {
+    std::string worst;
+    int worst_n = 0;
+    for (const auto& [b, n] : unmerged) {
+      if (n > worst_n) {
+        worst_n = n;
+        worst = BucketName(b);
+      }
+    }
+    int capacity = limit_ * t_.groups;
+    std::string msg = "AWS " + worst + " needs " + std::to_string(worst_n) +
+                      " rules but " + std::to_string(t_.groups) + " security group(s) x " +
+                      std::to_string(limit_) + " rules allow " + std::to_string(capacity) +
+                      ", even after merging port ranges. Options that would fit:";
+    std::vector<std::string> options;
+    if (!t_.prefix_list && !v4_supernets_.empty()) {
+      TargetOptions alt = t_;
+      alt.prefix_list = true;
+      AwsRenderer probe(res_, alt);
+      probe.pl_weight_ = int(v4_supernets_.size());
+      probe.v4_supernets_ = v4_supernets_;
+      probe.BuildUnits(groups);
+      int with_pl = 0;
+      for (const auto& [b, n] : probe.Counts()) with_pl = std::max(with_pl, n);
+      if (with_pl <= capacity) {
+        options.push_back("reference the supernets through a prefix list (prefix_list = true): " +
+                          std::to_string(with_pl) + " weighted rules");
+      }
+    }
+    options.push_back("select fewer services");
+    int q = (worst_n + t_.groups - 1) / t_.groups;
+    if (q <= kAwsMaxQuota) {
+      options.push_back("a larger rule_quota (at least " + std::to_string(q) +
+                        " rules per direction, after raising the AWS quota)");
+    }
+    int g = (worst_n + limit_ - 1) / limit_;
+    if (g <= ProfileFor(Platform::kAws).max_groups) {
+      options.push_back("more security groups (groups = " + std::to_string(g) + ")");
+    }
+    for (const auto& o : options) msg += "\n  - " + o;
+    Error e = MakeError(ErrorCode::kResourceExhausted, msg, "target");
+    return e;
+  }
+
+  const Resolved& res_;
+  const TargetOptions& t_;
+  int quota_ = 60, limit_ = 60, pl_weight_ = 0;
+  std::vector<net::Cidr> v4_supernets_;
+  std::vector<Unit> units_;
+};
+
+}  // namespace
+
+Result<Compiled> RenderAws(const Resolved& resolved, std::vector<Group> groups,
+                           const TargetOptions& target) {
+  return AwsRenderer(resolved, target).Run(std::move(groups));
+}
+
+}  // namespace prov::rules::internal

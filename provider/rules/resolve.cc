@@ -1,0 +1,250 @@
+// Stage 1: catalog selection -> neutral flows. See ir.h for the contract.
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "provider/rules/ir.h"
+
+namespace prov::rules {
+namespace {
+
+constexpr const char* kSipTrunkPeers = "sip_trunk_peers";
+constexpr const char* kSftpServerAddresses = "sftp_server_addresses";
+
+Result<std::vector<net::Cidr>> ParseParameter(const std::vector<std::string>& values,
+                                              const std::string& name) {
+  std::vector<net::Cidr> out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto c = net::Cidr::Parse(values[i]);
+    if (!c.ok()) {
+      return MakeError(ErrorCode::kInvalidArgument, name + ": " + c.error().message,
+                       name + "[" + std::to_string(i) + "]");
+    }
+    out.push_back(*c);
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += v[i];
+  }
+  return s;
+}
+
+std::string PortText(const catalog::PortSpec& p) {
+  std::string t = net::TransportName(p.transport);
+  std::transform(t.begin(), t.end(), t.begin(), ::toupper);
+  return t + " " + p.range.ToString();
+}
+
+class Resolver {
+ public:
+  Resolver(const catalog::Catalog& c, const Selection& s) : catalog_(c), sel_(s) {}
+
+  Result<Resolved> Run() {
+    PROV_ASSIGN_OR_RETURN(sip_peers_, ParseParameter(sel_.sip_trunk_peers, kSipTrunkPeers));
+    PROV_ASSIGN_OR_RETURN(sftp_servers_,
+                          ParseParameter(sel_.sftp_server_addresses, kSftpServerAddresses));
+    std::vector<net::Cidr> supernets;
+    for (const auto& s : catalog_.supernets) supernets.push_back(s.cidr);
+    out_.supernets = CollapsePrefixes(std::move(supernets));
+
+    std::map<std::string, const catalog::Service*> by_id;
+    for (const auto& s : catalog_.services) by_id.emplace(s.id, &s);
+
+    // Process selected services in document order whatever order the user gave, so the
+    // output does not depend on it.
+    std::set<std::string> wanted;
+    for (const auto& id : sel_.services) {
+      if (!by_id.count(id)) {
+        std::vector<std::string> known;
+        for (const auto& s : catalog_.services) known.push_back(s.id);
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "unknown service \"" + id + "\" (known: " + Join(known, ", ") + ")",
+                         "services");
+      }
+      wanted.insert(id);
+    }
+    std::deque<const catalog::Service*> queue;
+    std::set<std::string> seen;
+    for (const auto& s : catalog_.services) {
+      if (sel_.services.empty() || wanted.count(s.id)) {
+        queue.push_back(&s);
+        seen.insert(s.id);
+      }
+    }
+    while (!queue.empty()) {
+      const catalog::Service* svc = queue.front();
+      queue.pop_front();
+      for (const auto& row : svc->rows) {
+        if (!row.include_service.empty()) {
+          auto it = by_id.find(row.include_service);
+          if (it == by_id.end()) {
+            return MakeError(ErrorCode::kInvalidArgument,
+                             "row " + row.id + " includes unknown service \"" +
+                                 row.include_service + "\"",
+                             "services/" + svc->id + "/" + row.id);
+          }
+          if (seen.insert(it->first).second) {
+            queue.push_back(it->second);
+            Note(row.id + ": includes " + it->first + " (Table " + it->second->table +
+                 "); its rules are added once");
+          } else {
+            Note(row.id + ": includes " + it->first + " (Table " + it->second->table +
+                 "), already selected; configured once");
+          }
+          continue;
+        }
+        ResolveRow(*svc, row);
+      }
+    }
+    for (const auto& a : catalog_.advisories) {
+      Note("advisory " + a.id + " (section " + a.section + ", not a firewall rule): " +
+           (a.requirement.empty() ? a.title : a.requirement));
+    }
+    return std::move(out_);
+  }
+
+ private:
+  bool ConditionOn(const std::string& c) const {
+    if (c == catalog::kConditionLineSharing) return sel_.line_sharing;
+    if (c == catalog::kConditionTcpFallback) return sel_.tcp_fallback;
+    if (c == catalog::kConditionIpv6Clients) return sel_.ipv6_clients;
+    return false;  // unknown conditions cannot be switched on
+  }
+
+  void Note(std::string n) {
+    if (note_set_.insert(n).second) out_.notes.push_back(std::move(n));
+  }
+
+  void Unenforce(const catalog::Service& svc, const catalog::Row& row, std::string reason,
+                 std::vector<std::string> dest) {
+    out_.unenforceable.push_back({row.id, svc.id, std::move(reason), std::move(dest)});
+  }
+
+  void ResolveRow(const catalog::Service& svc, const catalog::Row& row) {
+    if (!row.condition.empty() && !ConditionOn(row.condition)) {
+      Note(row.id + ": skipped, condition " + row.condition + " is off");
+      return;
+    }
+    const catalog::Destinations& d = row.destinations;
+    if (!d.traverses_enterprise_network) {
+      Note(row.id + ": does not traverse the enterprise network (cloud to cloud); no rule needed");
+      return;
+    }
+    // Ports, by qualifier.
+    std::vector<const catalog::PortSpec*> ports, group_ports;
+    std::vector<std::string> alternatives;
+    for (const auto& p : row.ports) {
+      bool on = true;
+      switch (p.qualifier) {
+        case catalog::PortQualifier::kDefault:
+          break;
+        case catalog::PortQualifier::kFallback:
+          on = sel_.tcp_fallback;
+          if (!on) {
+            Note(row.id + ": fallback " + PortText(p) +
+                 " not opened (used only when the primary transport is unavailable); "
+                 "set tcp_fallback to open it");
+          }
+          break;
+        case catalog::PortQualifier::kAlternative:
+          alternatives.push_back(PortText(p));
+          break;
+        case catalog::PortQualifier::kConditional:
+          on = ConditionOn(p.condition);
+          if (!on) Note(row.id + ": " + PortText(p) + " not opened, condition " + p.condition + " is off");
+          break;
+      }
+      if (!on) continue;
+      (p.applies_to_group.empty() ? ports : group_ports).push_back(&p);
+    }
+    if (alternatives.size() > 1) {
+      Note(row.id + ": " + Join(alternatives, " or ") +
+           " are alternatives; a firewall cannot know which one a device uses, so all are allowed");
+    }
+
+    std::vector<net::Cidr> remote, local;
+    if (d.supernets || d.within_supernets) remote = out_.supernets;
+    remote.insert(remote.end(), d.cidrs.begin(), d.cidrs.end());
+    std::vector<std::string> missing;
+    for (const auto& p : d.parameters) {
+      if (!p.wan) {
+        Unenforce(svc, row, "LAN only (no WAN firewall traversal): not a WAN rule", {p.text});
+        continue;
+      }
+      if (p.parameter == kSipTrunkPeers && !sip_peers_.empty()) {
+        remote.insert(remote.end(), sip_peers_.begin(), sip_peers_.end());
+      } else if (p.parameter == kSftpServerAddresses && !sftp_servers_.empty()) {
+        local.insert(local.end(), sftp_servers_.begin(), sftp_servers_.end());
+      } else {
+        missing.push_back(p.parameter);
+        Unenforce(svc, row, "needs input: " + p.parameter, {p.text});
+      }
+    }
+    // A row missing an input is skipped whole: opening half of it (the Archiver addresses
+    // to any local host) would allow more than the vendor asks.
+    if (!missing.empty()) return;
+
+    std::vector<std::string> names = d.fqdns;
+    names.insert(names.end(), d.wildcards.begin(), d.wildcards.end());
+    for (const auto& [group, hosts] : d.groups) names.insert(names.end(), hosts.begin(), hosts.end());
+    bool names_covered = false;
+    if (!names.empty()) {
+      if (d.supernets && d.alternatives) {
+        names_covered = true;
+        Note(row.id + ": uses the IP supernets (the row offers supernets or " + Join(names, ", ") +
+             ")");
+      } else if (d.within_supernets) {
+        names_covered = true;
+        Note(row.id + ": " + Join(names, ", ") +
+             " are within the supernets; the supernet rule covers them");
+      } else if (remote.empty()) {
+        Unenforce(svc, row,
+                  "domain names only: an L3/L4 firewall cannot allow " + Join(names, ", ") +
+                      "; allow them on a web proxy or an FQDN-capable firewall",
+                  names);
+      } else {
+        Unenforce(svc, row,
+                  "domain names besides the row's addresses: an L3/L4 firewall cannot allow " +
+                      Join(names, ", ") + "; allow them on a web proxy or an FQDN-capable firewall",
+                  names);
+      }
+    }
+    if (names_covered) ports.insert(ports.end(), group_ports.begin(), group_ports.end());
+    if (remote.empty() || ports.empty()) return;
+
+    remote = CollapsePrefixes(std::move(remote));
+    local = CollapsePrefixes(std::move(local));
+    int idx = static_cast<int>(out_.rows.size());
+    out_.rows.push_back({svc.id, row.id, row.traffic_class});
+    for (const auto* p : ports) {
+      Flow f;
+      f.direction = row.direction;
+      f.transport = p->transport;
+      f.ports = p->range;
+      f.remote = remote;
+      f.local = local;
+      f.row = idx;
+      out_.flows.push_back(std::move(f));
+    }
+  }
+
+  const catalog::Catalog& catalog_;
+  const Selection& sel_;
+  std::vector<net::Cidr> sip_peers_, sftp_servers_;
+  Resolved out_;
+  std::set<std::string> note_set_;
+};
+
+}  // namespace
+
+Result<Resolved> Resolve(const catalog::Catalog& catalog, const Selection& selection) {
+  return Resolver(catalog, selection).Run();
+}
+
+}  // namespace prov::rules

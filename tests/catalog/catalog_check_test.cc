@@ -1,0 +1,87 @@
+// The build-time checker: it must reject a broken catalog (that is what fails the build)
+// and emit the embedded source only for a valid one.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "provider/catalog/loader.h"
+#include "tests/catalog/catalog_test_util.h"
+
+namespace prov::catalog {
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Run RunCheck(const std::string& args) {
+  Run r;
+  const char* bin = std::getenv("PROV_BINARY_DIR");
+  if (!bin) {
+    ADD_FAILURE() << "PROV_BINARY_DIR is not set";
+    return r;
+  }
+  std::string cmd = std::string(bin) + "/provider/catalog/catalog_check " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) {
+    ADD_FAILURE() << "cannot run " << cmd;
+    return r;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(CatalogCheckToolTest, AcceptsTheCanonicalData) {
+  Run r = RunCheck(testing::SourcePath("provider/catalog/data/office_at_hand.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("12 services, 87 rows, 9 supernets"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("not in canonical form"), std::string::npos) << r.output;
+}
+
+TEST(CatalogCheckToolTest, RejectsABrokenCatalogListingEveryProblem) {
+  std::string out_cc = ::testing::TempDir() + "/catalog_check_broken.cc";
+  std::filesystem::remove(out_cc);
+  Run r = RunCheck(testing::SourcePath("tests/catalog/broken/many_errors_at_once.json") + " --emit-cc " + out_cc);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("3 problem(s)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/services/0/rows/0/ports/0/range: port out of range"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out_cc)) << "no embedded source from an invalid catalog";
+}
+
+TEST(CatalogCheckToolTest, EmitsTheBytesOfAValidCatalog) {
+  std::string out_cc = ::testing::TempDir() + "/catalog_check_ok.cc";
+  std::string src = testing::SourcePath("tests/catalog/testdata/minimal.json");
+  Run r = RunCheck(src + " --emit-cc " + out_cc);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string cc = testing::ReadFile(out_cc);
+  std::string bytes = testing::ReadFile(src);
+  EXPECT_NE(cc.find("kEmbeddedCatalogSize = " + std::to_string(bytes.size()) + ";"), std::string::npos);
+  EXPECT_NE(cc.find("0x7b,"), std::string::npos);  // '{'
+  std::filesystem::remove(out_cc);
+}
+
+TEST(CatalogCheckToolTest, PinnedDigestAndRenderings) {
+  std::string data = testing::SourcePath("provider/catalog/data/office_at_hand.json");
+  Run bad = RunCheck(data + " --sha256 " + std::string(64, 'a'));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("sha256 mismatch"), std::string::npos) << bad.output;
+  Run good = RunCheck(data + " --sha256 " + Embedded().content_sha256 + " --format json");
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_EQ(good.output, EmbeddedJson());
+  Run diff = RunCheck(data + " --diff " + data);
+  EXPECT_EQ(diff.output, "no changes\n");
+  Run usage = RunCheck(data + " --format yaml");
+  EXPECT_EQ(usage.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace prov::catalog
