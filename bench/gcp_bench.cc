@@ -24,9 +24,9 @@ namespace {
 using namespace prov;
 using namespace prov::cloud;
 using namespace prov::cloud::gcp;
-using Clock = std::chrono::steady_clock;
+using WallClock = std::chrono::steady_clock;
 
-double Ms(Clock::time_point a, Clock::time_point b) {
+double Ms(WallClock::time_point a, WallClock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
@@ -122,23 +122,23 @@ int main(int argc, char** argv) {
   // 1. One network, full rule set.
   GcpBackend one(target_for("default"), client);
   Stats(http, server.compute_endpoint(), true);
-  auto t0 = Clock::now();
+  auto t0 = WallClock::now();
   auto out = one.Apply(LiveState{}, creates(rules), nullptr);
-  auto t1 = Clock::now();
+  auto t1 = WallClock::now();
   if (out.error) return Fail("apply", *out.error);
   std::printf("apply  (1 network, %zu rules): %8.1f ms, %d API calls  server: %s\n", rules.size(), Ms(t0, t1),
               out.api_calls, Stats(http, server.compute_endpoint(), true).c_str());
-  t0 = Clock::now();
+  t0 = WallClock::now();
   auto read = one.Read(nullptr);
-  t1 = Clock::now();
+  t1 = WallClock::now();
   if (!read.ok()) return Fail("refresh", read.error());
   std::printf("refresh(1 network, %zu rules): %8.1f ms, %d API calls  server: %s\n", read->owned.size(), Ms(t0, t1),
               read->api_calls, Stats(http, server.compute_endpoint(), true).c_str());
   std::vector<Change> deletes;
   for (const auto& l : read->owned) deletes.push_back({ChangeKind::kDelete, {}, l});
-  t0 = Clock::now();
+  t0 = WallClock::now();
   auto del = one.Apply(*read, deletes, nullptr);
-  t1 = Clock::now();
+  t1 = WallClock::now();
   if (del.error) return Fail("delete", *del.error);
   std::printf("destroy(1 network, %zu rules): %8.1f ms, %d API calls\n", deletes.size(), Ms(t0, t1), del.api_calls);
 
@@ -149,20 +149,20 @@ int main(int argc, char** argv) {
   }
   Stats(http, server.compute_endpoint(), true);
   int calls = 0;
-  t0 = Clock::now();
+  t0 = WallClock::now();
   for (int i = 0; i < kNetworks; ++i) {
     GcpBackend b(target_for("net-" + std::to_string(i)), client);
     auto o2 = b.Apply(LiveState{}, creates(renamed(i)), nullptr);
     if (o2.error) return Fail("apply net-" + std::to_string(i), *o2.error);
     calls += o2.api_calls;
   }
-  t1 = Clock::now();
+  t1 = WallClock::now();
   std::printf("apply  (%d networks x %zu rules): %8.1f ms, %d API calls (%.1f ms/network)\n", kNetworks,
               rules.size(), Ms(t0, t1), calls, Ms(t0, t1) / kNetworks);
   Stats(http, server.compute_endpoint(), true);
   calls = 0;
   size_t seen = 0;
-  t0 = Clock::now();
+  t0 = WallClock::now();
   for (int i = 0; i < kNetworks; ++i) {
     GcpBackend b(target_for("net-" + std::to_string(i)), client);
     auto r = b.Read(nullptr);
@@ -170,13 +170,13 @@ int main(int argc, char** argv) {
     calls += r->api_calls;
     seen += r->owned.size();
   }
-  t1 = Clock::now();
+  t1 = WallClock::now();
   std::printf("refresh(%d networks, sequential): %8.1f ms, %d API calls, %zu rules seen  server: %s\n", kNetworks,
               Ms(t0, t1), calls, seen, Stats(http, server.compute_endpoint(), true).c_str());
   // Terraform refreshes resources in parallel (-parallelism=10 by default).
   std::atomic<int> next{0}, failures{0};
   std::atomic<size_t> seen_par{0};
-  t0 = Clock::now();
+  t0 = WallClock::now();
   std::vector<std::thread> workers;
   for (int w = 0; w < 10; ++w) {
     workers.emplace_back([&] {
@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& w : workers) w.join();
-  t1 = Clock::now();
+  t1 = WallClock::now();
   std::printf("refresh(%d networks, 10 threads): %8.1f ms, %zu rules seen, %d failures  server: %s\n", kNetworks,
               Ms(t0, t1), seen_par.load(), failures.load(), Stats(http, server.compute_endpoint(), true).c_str());
   return failures.load() == 0 ? 0 : 1;

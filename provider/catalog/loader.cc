@@ -393,7 +393,12 @@ void ParseRow(Validator& v, const json& j, const std::string& ptr, const std::st
     v.Add(At(ptr, "condition"), "unknown condition \"" + row.condition + "\" (known: " +
                                     JoinNames(KnownConditions()) + ")");
   v.String(j, ptr, "include_service", false, row.include_service, true);
-  if (const json* d = v.Get(j, ptr, "destinations", true)) ParseDestinations(v, *d, At(ptr, "destinations"), row.destinations);
+  // Shape rules below read the destinations; when the destinations themselves are broken
+  // those rules would only repeat the same problem in other words.
+  size_t errors_before = v.count();
+  const json* dest = v.Get(j, ptr, "destinations", true);
+  if (dest) ParseDestinations(v, *dest, At(ptr, "destinations"), row.destinations);
+  const bool destinations_clean = dest && v.count() == errors_before;
   v.String(j, ptr, "ports_text", true, row.ports_text);
   const json* ports = v.Array(j, ptr, "ports", true);
   if (ports) ParsePorts(v, *ports, At(ptr, "ports"), row);
@@ -407,6 +412,7 @@ void ParseRow(Validator& v, const json& j, const std::string& ptr, const std::st
     return;
   }
   if (ports && ports->empty()) v.Add(At(ptr, "ports"), "must list at least one port");
+  if (!destinations_clean) return;
   if (!HasTargets(d) && d.traverses_enterprise_network)
     v.Add(At(ptr, "destinations"),
           "no destinations (give supernets, cidrs, fqdns, wildcards, groups or parameters, or set "
@@ -526,6 +532,54 @@ void CrossCheck(Validator& v, const Catalog& c) {
     if (colour[i] == 0) visit(i);
 }
 
+// nlohmann keeps the last of duplicate object keys silently; in a hand-edited catalog a
+// duplicate key is a mistake that would hide data, so the parse callback reports it with
+// its JSON pointer.
+class DuplicateKeyFinder {
+ public:
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        frames_.push_back({event == json::parse_event_t::array_start, 0, {}, {}, ChildPointer()});
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!frames_.empty() && parsed.is_string()) {
+          Frame& f = frames_.back();
+          f.key = parsed.get<std::string>();
+          if (!f.keys.insert(f.key).second) found_.push_back(At(f.pointer, f.key));
+        }
+        break;
+      case json::parse_event_t::value:
+        ChildPointer();  // advances the array index
+        break;
+    }
+    return true;
+  }
+  const std::vector<std::string>& found() const { return found_; }
+
+ private:
+  struct Frame {
+    bool array;
+    size_t next_index;
+    std::string key;
+    std::set<std::string> keys;
+    std::string pointer;
+  };
+  // The pointer of the value that starts now, inside the innermost container.
+  std::string ChildPointer() {
+    if (frames_.empty()) return "";
+    Frame& f = frames_.back();
+    return f.array ? At(f.pointer, f.next_index++) : At(f.pointer, f.key);
+  }
+  std::vector<Frame> frames_;
+  std::vector<std::string> found_;
+};
+
 void ParseCatalog(Validator& v, const json& root, Catalog& c) {
   if (!v.IsObject(root, "")) return;
   // The format version decides what the rest means: check it first and alone.
@@ -576,17 +630,21 @@ Result<Catalog> LoadFromJson(std::string_view json_text, std::vector<ValidationE
     v.Add("", "catalog is larger than " + std::to_string(kMaxCatalogBytes) + " bytes");
   } else {
     json root;
+    DuplicateKeyFinder duplicates;
+    bool parsed = false;
     try {
-      root = json::parse(json_text.begin(), json_text.end());
-    } catch (const json::parse_error& e) {
+      root = json::parse(json_text.begin(), json_text.end(), std::ref(duplicates));
+      parsed = true;
+    } catch (const json::exception& e) {
       v.Add("", std::string("not valid JSON: ") + e.what());
     }
-    if (errors.empty()) {
+    if (parsed) {
+      for (const auto& p : duplicates.found()) v.Add(p, "duplicate key (a JSON object names it twice; the last one would win)");
       try {
         ParseCatalog(v, root, c);
-      } catch (const json::exception& e) {
+      } catch (const std::exception& e) {
         // Should not happen (every access is type-checked); keep it an error, not a crash.
-        v.Add("", std::string("internal JSON error: ") + e.what());
+        v.Add("", std::string("internal error while validating: ") + e.what());
       }
     }
   }

@@ -22,27 +22,6 @@ net::Cidr MaskTo(net::Cidr c, int len) {
   return c;
 }
 
-using RawPorts = std::vector<std::pair<net::PortRange, int>>;
-
-// Joins overlapping or touching ranges, keeping the union of the rows that asked.
-std::vector<RangeWithRows> MergeWithRows(RawPorts raw) {
-  std::sort(raw.begin(), raw.end());
-  std::vector<RangeWithRows> out;
-  for (const auto& [r, row] : raw) {
-    if (!out.empty() && uint32_t(r.from) <= uint32_t(out.back().range.to) + 1) {
-      out.back().range.to = std::max(out.back().range.to, r.to);
-      out.back().rows.push_back(row);
-    } else {
-      out.push_back({r, {row}});
-    }
-  }
-  for (auto& x : out) {
-    std::sort(x.rows.begin(), x.rows.end());
-    x.rows.erase(std::unique(x.rows.begin(), x.rows.end()), x.rows.end());
-  }
-  return out;
-}
-
 std::vector<net::PortRange> Plain(const std::vector<RangeWithRows>& v) {
   std::vector<net::PortRange> out;
   out.reserve(v.size());
@@ -69,7 +48,6 @@ struct Scope {
   }
 };
 
-using PerCidr = std::map<net::Cidr, std::array<std::vector<RangeWithRows>, 2>>;
 using Signature = std::vector<std::pair<int, std::vector<net::PortRange>>>;
 
 }  // namespace
@@ -115,84 +93,166 @@ std::vector<net::Cidr> CollapsePrefixes(std::vector<net::Cidr> cidrs) {
 }
 
 std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& options) {
-  // 1. Atomise: per scope and remote prefix, every (port range, row) asked for.
-  std::map<Scope, std::map<net::Cidr, std::array<RawPorts, 2>>> raw;
+  // 1. Atomise: one atom per (scope, remote prefix, transport, port range, row). Flat
+  //    vectors and one sort keep this O(n log n) with few allocations.
+  std::vector<Scope> scopes;
+  std::map<Scope, int> scope_index;
+  auto scope_of = [&](net::Direction d, net::Family f, const std::vector<net::Cidr>& local) {
+    Scope s{d, f, options.keep_local ? local : std::vector<net::Cidr>{}};
+    auto [it, fresh] = scope_index.emplace(s, int(scopes.size()));
+    if (fresh) scopes.push_back(std::move(s));
+    return it->second;
+  };
+  struct Atom {
+    int scope;
+    uint64_t hi, lo;  // address bytes, big-endian, for cheap comparison
+    int len;
+    int transport;
+    net::PortRange range;
+    int row;
+    const net::Cidr* cidr;
+  };
+  std::vector<Atom> atoms;
+  size_t total = 0;
+  for (const auto& f : resolved.flows) total += f.remote.size();
+  atoms.reserve(total);
   for (const auto& f : resolved.flows) {
-    std::vector<net::Cidr> local = options.keep_local ? f.local : std::vector<net::Cidr>{};
+    int scope_by_family[2] = {-1, -1};
     for (const auto& c : f.remote) {
-      Scope s{f.direction, c.family, local};
-      raw[s][c][int(f.transport)].push_back({f.ports, f.row});
+      int& si = scope_by_family[int(c.family)];
+      if (si < 0) si = scope_of(f.direction, c.family, f.local);
+      uint64_t hi = 0, lo = 0;
+      for (int i = 0; i < 8; ++i) hi = (hi << 8) | c.addr[i];
+      for (int i = 8; i < 16; ++i) lo = (lo << 8) | c.addr[i];
+      atoms.push_back({si, hi, lo, c.prefix_len, int(f.transport), f.ports, f.row, &c});
     }
   }
+  // Scopes sorted by value so the output order does not depend on flow order.
+  std::vector<int> scope_rank(scopes.size());
+  {
+    int r = 0;
+    for (const auto& [s, idx] : scope_index) scope_rank[idx] = r++;
+  }
+  std::sort(atoms.begin(), atoms.end(), [&](const Atom& a, const Atom& b) {
+    int ra = scope_rank[a.scope], rb = scope_rank[b.scope];
+    if (ra != rb) return ra < rb;
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    if (a.len != b.len) return a.len < b.len;
+    if (a.transport != b.transport) return a.transport < b.transport;
+    if (a.range != b.range) return a.range < b.range;
+    return a.row < b.row;
+  });
+
+  struct Entry {
+    net::Cidr cidr;
+    std::array<std::vector<RangeWithRows>, 2> merged;
+  };
   std::vector<Group> out;
-  for (auto& [scope, cidrs] : raw) {
-    // 2. Merge each prefix's ports.
-    PerCidr merged;
-    for (auto& [c, per_t] : cidrs) {
-      auto& m = merged[c];
-      for (int t = 0; t < 2; ++t) m[t] = MergeWithRows(std::move(per_t[t]));
+  size_t i = 0;
+  while (i < atoms.size()) {
+    const int scope = atoms[i].scope;
+    // 2. Merge each prefix's ports (atoms of one prefix are adjacent and sorted).
+    std::vector<Entry> entries;
+    while (i < atoms.size() && atoms[i].scope == scope) {
+      Entry e{*atoms[i].cidr, {}};
+      const uint64_t hi = atoms[i].hi, lo = atoms[i].lo;
+      const int len = atoms[i].len;
+      while (i < atoms.size() && atoms[i].scope == scope && atoms[i].hi == hi &&
+             atoms[i].lo == lo && atoms[i].len == len) {
+        auto& v = e.merged[atoms[i].transport];
+        const auto& r = atoms[i].range;
+        if (!v.empty() && uint32_t(r.from) <= uint32_t(v.back().range.to) + 1) {
+          v.back().range.to = std::max(v.back().range.to, r.to);
+          if (v.back().rows.back() != atoms[i].row) v.back().rows.push_back(atoms[i].row);
+        } else {
+          v.push_back({r, {atoms[i].row}});
+        }
+        ++i;
+      }
+      for (auto& v : e.merged) {
+        for (auto& x : v) {
+          std::sort(x.rows.begin(), x.rows.end());
+          x.rows.erase(std::unique(x.rows.begin(), x.rows.end()), x.rows.end());
+        }
+      }
+      entries.push_back(std::move(e));
     }
     // 3. Drop ports a covering prefix already allows (union semantics: still allowed).
-    PerCidr reduced;
-    for (const auto& [c, per_t] : merged) {
-      auto r = per_t;
-      for (int len = c.prefix_len - 1; len >= 0; --len) {
-        auto it = merged.find(MaskTo(c, len));
-        if (it == merged.end()) continue;
-        for (int t = 0; t < 2; ++t) r[t] = SubtractWithRows(r[t], Plain(it->second[t]));
+    //    In (address, length) order the covering prefixes of an entry form a stack.
+    std::vector<const Entry*> stack;
+    std::vector<std::pair<const net::Cidr*, std::array<std::vector<RangeWithRows>, 2>>> reduced;
+    reduced.reserve(entries.size());
+    for (const auto& e : entries) {
+      while (!stack.empty() && !stack.back()->cidr.Contains(e.cidr)) stack.pop_back();
+      auto r = e.merged;
+      for (const Entry* anc : stack) {
+        for (int t = 0; t < 2; ++t) {
+          if (!r[t].empty() && !anc->merged[t].empty()) r[t] = SubtractWithRows(r[t], Plain(anc->merged[t]));
+        }
       }
-      if (!r[0].empty() || !r[1].empty()) reduced.emplace(c, std::move(r));
+      stack.push_back(&e);
+      if (!r[0].empty() || !r[1].empty()) reduced.push_back({&e.cidr, std::move(r)});
     }
     // 4. Group prefixes by the exact ports they need.
     struct Acc {
+      Signature sig;
       std::vector<net::Cidr> cidrs;
       std::vector<std::vector<std::vector<int>>> rows;  // [transport slot][range] -> rows
     };
-    std::map<Signature, Acc> groups;
-    auto add = [&](const net::Cidr& c, const std::vector<int>& ts,
+    std::vector<Acc> accs;
+    std::map<Signature, int> acc_index;
+    auto add = [&](const net::Cidr& c, int t0, int t1,
                    const std::array<std::vector<RangeWithRows>, 2>& per_t) {
       Signature sig;
-      for (int t : ts) {
+      for (int t = t0; t <= t1; ++t) {
         if (!per_t[t].empty()) sig.push_back({t, Plain(per_t[t])});
       }
       if (sig.empty()) return;
-      Acc& acc = groups[sig];
-      if (acc.rows.empty()) {
-        acc.rows.resize(sig.size());
-        for (size_t i = 0; i < sig.size(); ++i) acc.rows[i].resize(sig[i].second.size());
+      auto [it, fresh] = acc_index.emplace(sig, int(accs.size()));
+      if (fresh) {
+        Acc a;
+        a.rows.resize(sig.size());
+        for (size_t k = 0; k < sig.size(); ++k) a.rows[k].resize(sig[k].second.size());
+        a.sig = std::move(sig);
+        accs.push_back(std::move(a));
       }
+      Acc& acc = accs[it->second];
       acc.cidrs.push_back(c);
-      for (size_t i = 0; i < sig.size(); ++i) {
-        const auto& rs = per_t[sig[i].first];
-        for (size_t k = 0; k < rs.size(); ++k) {
-          auto& dst = acc.rows[i][k];
-          dst.insert(dst.end(), rs[k].rows.begin(), rs[k].rows.end());
+      for (size_t k = 0; k < acc.sig.size(); ++k) {
+        const auto& rs = per_t[acc.sig[k].first];
+        for (size_t j = 0; j < rs.size(); ++j) {
+          auto& dst = acc.rows[k][j];
+          dst.insert(dst.end(), rs[j].rows.begin(), rs[j].rows.end());
         }
       }
     };
     for (const auto& [c, per_t] : reduced) {
       if (options.group_protocols) {
-        add(c, {0, 1}, per_t);
+        add(*c, 0, 1, per_t);
       } else {
-        add(c, {0}, per_t);
-        add(c, {1}, per_t);
+        add(*c, 0, 0, per_t);
+        add(*c, 1, 1, per_t);
       }
     }
-    // 5. Collapse each group's prefixes (siblings with equal ports join).
-    for (auto& [sig, acc] : groups) {
+    // 5. Collapse each group's prefixes (siblings with equal ports join). Groups come out
+    //    in signature order.
+    const Scope& sc = scopes[scope];
+    for (const auto& [sig, idx] : acc_index) {
+      Acc& acc = accs[idx];
       Group g;
-      g.direction = scope.direction;
-      g.family = scope.family;
-      g.local = scope.local;
+      g.direction = sc.direction;
+      g.family = sc.family;
+      g.local = sc.local;
       g.remote = CollapsePrefixes(std::move(acc.cidrs));
-      for (size_t i = 0; i < sig.size(); ++i) {
+      for (size_t k = 0; k < sig.size(); ++k) {
         TransportRanges tr;
-        tr.transport = net::Transport(sig[i].first);
-        for (size_t k = 0; k < sig[i].second.size(); ++k) {
-          auto rows = std::move(acc.rows[i][k]);
+        tr.transport = net::Transport(sig[k].first);
+        for (size_t j = 0; j < sig[k].second.size(); ++j) {
+          auto rows = std::move(acc.rows[k][j]);
           std::sort(rows.begin(), rows.end());
           rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-          tr.ranges.push_back({sig[i].second[k], std::move(rows)});
+          tr.ranges.push_back({sig[k].second[j], std::move(rows)});
         }
         g.allowed.push_back(std::move(tr));
       }

@@ -29,11 +29,13 @@ std::string HashHex(const std::string& s, int digits);
 std::string PeerLabel(const std::vector<net::Cidr>& cidrs, const std::vector<net::Cidr>& supernets);
 // "UDP 19302, 20000-64999".
 std::string PortsText(net::Transport t, const std::vector<net::PortRange>& ranges);
-// "Office@Hand desktop_app.media, video.media_secured: media UDP 20000-64999", cut to
-// max_len (ASCII only: AWS restricts the character set).
+// "Office@Hand desktop_app.media, video.media_secured: media UDP 20000-64999", at most
+// max_len characters: the row list is cut first ("..."), the ports last. ASCII only (AWS
+// restricts the character set).
 std::string Describe(const Resolved& r, const std::vector<int>& rows, const std::string& what,
                      size_t max_len);
-// Sorted unique service ids and row ids of `rows`.
+// Service ids and row ids of `rows` (indices into Resolved::rows, sorted), in document
+// order without duplicates.
 std::vector<std::string> ServicesOf(const Resolved& r, const std::vector<int>& rows);
 std::vector<std::string> RowIdsOf(const Resolved& r, const std::vector<int>& rows);
 std::vector<int> RowsOf(const TransportRanges& t);

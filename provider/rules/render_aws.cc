@@ -157,26 +157,32 @@ class AwsRenderer {
 
   std::vector<Placed> Rules() const {
     std::vector<Placed> out;
+    size_t total = 0;
+    for (const auto& u : units_) total += u.ranges.size() * (u.cidrs.size() + (u.prefix_list ? 1 : 0));
+    out.reserve(total);
     for (const auto& u : units_) {
-      std::vector<int> rows_all;
       for (size_t i = 0; i < u.ranges.size(); ++i) {
         const auto& r = u.ranges[i];
+        // Every peer of a range shares its description and provenance: build them once.
+        net::FirewallRule proto;
+        proto.direction = u.direction;
+        proto.allowed = {{u.transport, {r.range}}};
+        proto.description = Describe(res_, r.rows, PortsText(u.transport, {r.range}), 255);
+        proto.services = ServicesOf(res_, r.rows);
+        proto.rows = RowIdsOf(res_, r.rows);
         auto make = [&](const std::string& peer, int weight) {
           Placed p;
+          p.rule = proto;
           p.rule.key = RuleKey(u, r.range, peer);
-          p.rule.direction = u.direction;
-          p.rule.allowed = {{u.transport, {r.range}}};
-          p.rule.description = Describe(res_, r.rows, PortsText(u.transport, {r.range}), 255);
-          p.rule.services = ServicesOf(res_, r.rows);
-          p.rule.rows = RowIdsOf(res_, r.rows);
           p.weight = weight;
           p.unit = &u;
           p.range_index = i;
           return p;
         };
         for (const auto& c : u.cidrs) {
-          Placed p = make(c.ToString(), 1);
-          p.rule.remote_cidrs = {c.ToString()};
+          std::string text = c.ToString();
+          Placed p = make(text, 1);
+          p.rule.remote_cidrs = {std::move(text)};
           out.push_back(std::move(p));
         }
         if (u.prefix_list) {
@@ -186,9 +192,15 @@ class AwsRenderer {
         }
       }
     }
-    std::sort(out.begin(), out.end(),
-              [](const Placed& a, const Placed& b) { return a.rule.key < b.rule.key; });
-    return out;
+    // Sort through an index: moving whole rules around costs more than the comparison.
+    std::vector<size_t> order(out.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return out[a].rule.key < out[b].rule.key; });
+    std::vector<Placed> sorted;
+    sorted.reserve(out.size());
+    for (size_t i : order) sorted.push_back(std::move(out[i]));
+    return sorted;
   }
 
   // Fills groups in key order per bucket; false when `groups` are not enough.
@@ -213,6 +225,10 @@ class AwsRenderer {
     for (const auto& [b, n] : Counts()) {
       if (n > limit_ * groups) return false;
     }
+    // With unit weights, filling groups in order fits exactly when the counts do.
+    bool weighted = pl_weight_ > 1 && std::any_of(units_.begin(), units_.end(),
+                                                  [](const Unit& u) { return u.prefix_list; });
+    if (!weighted) return true;
     auto rules = Rules();
     return Assign(rules, groups);
   }

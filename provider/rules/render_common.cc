@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <set>
 
 #include "provider/rules/render.h"
 
@@ -59,16 +58,21 @@ std::string PortsText(net::Transport t, const std::vector<net::PortRange>& range
   return s;
 }
 
+// Row indices are in resolution order, which is document order, and each service's rows
+// are contiguous: so neither list needs sorting, and adjacent duplicates are the only ones.
 std::vector<std::string> ServicesOf(const Resolved& r, const std::vector<int>& rows) {
-  std::set<std::string> s;
-  for (int i : rows) s.insert(r.rows[i].service);
-  return {s.begin(), s.end()};
+  std::vector<std::string> out;
+  for (int i : rows) {
+    if (out.empty() || out.back() != r.rows[i].service) out.push_back(r.rows[i].service);
+  }
+  return out;
 }
 
 std::vector<std::string> RowIdsOf(const Resolved& r, const std::vector<int>& rows) {
-  std::set<std::string> s;
-  for (int i : rows) s.insert(r.rows[i].row);
-  return {s.begin(), s.end()};
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (int i : rows) out.push_back(r.rows[i].row);
+  return out;
 }
 
 std::vector<int> RowsOf(const TransportRanges& t) {
@@ -88,20 +92,27 @@ std::vector<std::string> CidrStrings(const std::vector<net::Cidr>& v) {
 
 std::string Describe(const Resolved& r, const std::vector<int>& rows, const std::string& what,
                      size_t max_len) {
-  std::vector<std::string> ids = RowIdsOf(r, rows);
-  std::set<catalog::TrafficClass> classes;
-  for (int i : rows) classes.insert(r.rows[i].traffic_class);
+  bool classes[3] = {false, false, false};
+  for (int i : rows) classes[int(r.rows[i].traffic_class)] = true;
   std::string cls;
-  for (auto c : classes) {
+  for (int c = 0; c < 3; ++c) {
+    if (!classes[c]) continue;
     if (!cls.empty()) cls += "/";
-    cls += ClassName(c);
+    cls += ClassName(catalog::TrafficClass(c));
   }
+  std::string tail = ": " + cls + " " + what;
   std::string s = "Office@Hand ";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i) s += ", ";
-    s += ids[i];
+  // The ports (the tail) matter most to a reviewer: when too long, cut the row list.
+  size_t budget = max_len > tail.size() + s.size() + 3 ? max_len - tail.size() : 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::string next = (i ? ", " : "") + r.rows[rows[i]].row;
+    if (budget && s.size() + next.size() + 3 > budget) {
+      s += "...";
+      break;
+    }
+    s += next;
   }
-  s += ": " + cls + " " + what;
+  s += tail;
   std::string clean;
   for (unsigned char ch : s) clean += (ch >= 0x20 && ch < 0x7f) ? char(ch) : '?';
   if (max_len > 3 && clean.size() > max_len) clean = clean.substr(0, max_len - 3) + "...";

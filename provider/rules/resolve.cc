@@ -3,6 +3,8 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "provider/rules/ir.h"
 
@@ -53,12 +55,12 @@ class Resolver {
     for (const auto& s : catalog_.supernets) supernets.push_back(s.cidr);
     out_.supernets = CollapsePrefixes(std::move(supernets));
 
-    std::map<std::string, const catalog::Service*> by_id;
+    std::map<std::string_view, const catalog::Service*> by_id;
     for (const auto& s : catalog_.services) by_id.emplace(s.id, &s);
 
     // Process selected services in document order whatever order the user gave, so the
     // output does not depend on it.
-    std::set<std::string> wanted;
+    std::set<std::string_view> wanted;
     for (const auto& id : sel_.services) {
       if (!by_id.count(id)) {
         std::vector<std::string> known;
@@ -70,7 +72,7 @@ class Resolver {
       wanted.insert(id);
     }
     std::deque<const catalog::Service*> queue;
-    std::set<std::string> seen;
+    std::set<std::string_view> seen;
     for (const auto& s : catalog_.services) {
       if (sel_.services.empty() || wanted.count(s.id)) {
         queue.push_back(&s);
@@ -89,12 +91,13 @@ class Resolver {
                                  row.include_service + "\"",
                              "services/" + svc->id + "/" + row.id);
           }
+          const std::string& inc = it->second->id;
           if (seen.insert(it->first).second) {
             queue.push_back(it->second);
-            Note(row.id + ": includes " + it->first + " (Table " + it->second->table +
+            Note(row.id + ": includes " + inc + " (Table " + it->second->table +
                  "); its rules are added once");
           } else {
-            Note(row.id + ": includes " + it->first + " (Table " + it->second->table +
+            Note(row.id + ": includes " + inc + " (Table " + it->second->table +
                  "), already selected; configured once");
           }
           continue;
@@ -117,8 +120,15 @@ class Resolver {
     return false;  // unknown conditions cannot be switched on
   }
 
+  // Dedupe by hash first; compare strings only on a hash match (no copies kept).
   void Note(std::string n) {
-    if (note_set_.insert(n).second) out_.notes.push_back(std::move(n));
+    size_t h = std::hash<std::string>()(n);
+    auto range = note_hashes_.equal_range(h);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (out_.notes[it->second] == n) return;
+    }
+    note_hashes_.emplace(h, out_.notes.size());
+    out_.notes.push_back(std::move(n));
   }
 
   void Unenforce(const catalog::Service& svc, const catalog::Row& row, std::string reason,
@@ -165,7 +175,8 @@ class Resolver {
     }
     if (alternatives.size() > 1) {
       Note(row.id + ": " + Join(alternatives, " or ") +
-           " are alternatives; a firewall cannot know which one a device uses, so all are allowed");
+           " are alternatives; a firewall cannot know which one a device uses, so all of them are "
+           "allowed wherever this row is allowed");
     }
 
     std::vector<net::Cidr> remote, local;
@@ -238,7 +249,7 @@ class Resolver {
   const Selection& sel_;
   std::vector<net::Cidr> sip_peers_, sftp_servers_;
   Resolved out_;
-  std::set<std::string> note_set_;
+  std::unordered_multimap<size_t, size_t> note_hashes_;  // hash -> index in notes
 };
 
 }  // namespace

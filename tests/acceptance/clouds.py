@@ -205,6 +205,32 @@ class AwsEnv:
         self.ec2.modify_security_group_rules(GroupId=group_id, SecurityGroupRules=[
             {"SecurityGroupRuleId": rule["SecurityGroupRuleId"], "SecurityGroupRule": req}])
 
+    def drain_faults(self) -> None:
+        """Consumes faults still queued on the proxy (they are count-based and would otherwise
+        hit the next test) by sending throw-away calls through it, one per pending fault."""
+        from botocore.config import Config
+        import boto3
+        import botocore.exceptions
+        client = boto3.client("ec2", region_name=AWS_REGION, endpoint_url=self.endpoint,
+                              config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                            connect_timeout=5, read_timeout=5), **AWS_CREDS)
+        _, (scratch,) = self.create_vpc_and_groups(1)
+        for _ in range(500):
+            pending = fault_stats(self.control).get("pending_faults") or []
+            if not pending:
+                return
+            action = pending[0].get("action") or "DescribeSecurityGroups"
+            try:
+                if action == "AuthorizeSecurityGroupEgress":
+                    client.authorize_security_group_egress(GroupId=scratch, IpPermissions=[{
+                        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 1,
+                        "IpRanges": [{"CidrIp": "192.0.2.1/32"}]}])
+                else:
+                    client.describe_security_groups(GroupIds=[scratch])
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+                pass
+        raise AssertionError(f"could not drain pending faults: {fault_stats(self.control)}")
+
     def prefix_lists(self, name: str) -> list[dict[str, Any]]:
         return self.ec2.describe_managed_prefix_lists(
             Filters=[{"Name": "prefix-list-name", "Values": [name]}])["PrefixLists"]

@@ -58,13 +58,20 @@ class Run:
 
     def describe(self) -> str:
         return (f"$ {' '.join(self.args)}\n(exit {self.returncode})\n--- stdout ---\n"
-                f"{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-6000:]}")
+                f"{_clip(self.stdout)}\n--- stderr ---\n{_clip(self.stderr)}")
 
     def ok(self) -> "Run":
         """Returns self; raises with the full transcript when the command failed."""
         if self.returncode != 0:
             raise CommandFailed(self)
         return self
+
+
+def _clip(text: str, keep: int = 8000) -> str:
+    """Head and tail of long output: plan diffs start at the top, errors sit at the bottom."""
+    if len(text) <= 2 * keep:
+        return text
+    return f"{text[:keep]}\n[... {len(text) - 2 * keep} characters ...]\n{text[-keep:]}"
 
 
 class CommandFailed(AssertionError):

@@ -14,13 +14,13 @@
 namespace prov::catalog {
 namespace {
 
-struct Run {
+struct ToolRun {
   int exit_code = -1;
   std::string output;  // stdout and stderr
 };
 
-Run RunCheck(const std::string& args) {
-  Run r;
+ToolRun RunCheck(const std::string& args) {
+  ToolRun r;
   const char* bin = std::getenv("PROV_BINARY_DIR");
   if (!bin) {
     ADD_FAILURE() << "PROV_BINARY_DIR is not set";
@@ -41,7 +41,7 @@ Run RunCheck(const std::string& args) {
 }
 
 TEST(CatalogCheckToolTest, AcceptsTheCanonicalData) {
-  Run r = RunCheck(testing::SourcePath("provider/catalog/data/office_at_hand.json"));
+  ToolRun r = RunCheck(testing::SourcePath("provider/catalog/data/office_at_hand.json"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("12 services, 87 rows, 9 supernets"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("not in canonical form"), std::string::npos) << r.output;
@@ -50,7 +50,7 @@ TEST(CatalogCheckToolTest, AcceptsTheCanonicalData) {
 TEST(CatalogCheckToolTest, RejectsABrokenCatalogListingEveryProblem) {
   std::string out_cc = ::testing::TempDir() + "/catalog_check_broken.cc";
   std::filesystem::remove(out_cc);
-  Run r = RunCheck(testing::SourcePath("tests/catalog/broken/many_errors_at_once.json") + " --emit-cc " + out_cc);
+  ToolRun r = RunCheck(testing::SourcePath("tests/catalog/broken/many_errors_at_once.json") + " --emit-cc " + out_cc);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("3 problem(s)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("/services/0/rows/0/ports/0/range: port out of range"), std::string::npos) << r.output;
@@ -60,7 +60,7 @@ TEST(CatalogCheckToolTest, RejectsABrokenCatalogListingEveryProblem) {
 TEST(CatalogCheckToolTest, EmitsTheBytesOfAValidCatalog) {
   std::string out_cc = ::testing::TempDir() + "/catalog_check_ok.cc";
   std::string src = testing::SourcePath("tests/catalog/testdata/minimal.json");
-  Run r = RunCheck(src + " --emit-cc " + out_cc);
+  ToolRun r = RunCheck(src + " --emit-cc " + out_cc);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   std::string cc = testing::ReadFile(out_cc);
   std::string bytes = testing::ReadFile(src);
@@ -71,15 +71,15 @@ TEST(CatalogCheckToolTest, EmitsTheBytesOfAValidCatalog) {
 
 TEST(CatalogCheckToolTest, PinnedDigestAndRenderings) {
   std::string data = testing::SourcePath("provider/catalog/data/office_at_hand.json");
-  Run bad = RunCheck(data + " --sha256 " + std::string(64, 'a'));
+  ToolRun bad = RunCheck(data + " --sha256 " + std::string(64, 'a'));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("sha256 mismatch"), std::string::npos) << bad.output;
-  Run good = RunCheck(data + " --sha256 " + Embedded().content_sha256 + " --format json");
+  ToolRun good = RunCheck(data + " --sha256 " + Embedded().content_sha256 + " --format json");
   EXPECT_EQ(good.exit_code, 0) << good.output;
   EXPECT_EQ(good.output, EmbeddedJson());
-  Run diff = RunCheck(data + " --diff " + data);
+  ToolRun diff = RunCheck(data + " --diff " + data);
   EXPECT_EQ(diff.output, "no changes\n");
-  Run usage = RunCheck(data + " --format yaml");
+  ToolRun usage = RunCheck(data + " --format yaml");
   EXPECT_EQ(usage.exit_code, 2);
 }
 

@@ -59,6 +59,13 @@ TEST(CatalogLoaderTest, ContentHashIgnoresFormattingButNotContent) {
   EXPECT_NE(changed->content_sha256, Embedded().content_sha256);
 }
 
+// Pinned on purpose: a deliberate data change updates this constant in the same commit (and
+// the CHANGELOG); an accidental change of the data or of the canonical form fails here.
+TEST(CatalogLoaderTest, EmbeddedContentHashIsPinned) {
+  EXPECT_EQ(Embedded().version, "2026.11.25");
+  EXPECT_EQ(Embedded().content_sha256, "ac6bf57a77e51b23dd3709d673948bc2d1d284164891e686249f95c5bef2bfe8");
+}
+
 TEST(CatalogLoaderTest, Sha256KnownVectors) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "provider/cloud/azure/azure_backend.h"
 #include "tests/fakes/azure/fake_transport.h"
 
 namespace prov::cloud::azure {
@@ -415,6 +419,65 @@ TEST(ArmClientTest, WritesToOneNsgAreSerialized) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(max_in_flight.load(), 1);
   EXPECT_EQ(h.transport->requests().size(), 6u);
+}
+
+}  // namespace
+}  // namespace prov::cloud::azure
+
+// ------------------------------------------------ recorded-shape NSG (tests/testdata/azure)
+
+namespace prov::cloud::azure {
+namespace {
+
+std::string ReadTestdata(const std::string& name) {
+  const char* src = std::getenv("PROV_SOURCE_DIR");
+  std::ifstream in(std::string(src ? src : ".") + "/tests/testdata/azure/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(AzureBackendReadTest, OneNsgGetYieldsOwnedRulesAndForeignPriorities) {
+  std::string body = ReadTestdata("nsg_get_2024-05-01.json");
+  ASSERT_FALSE(body.empty()) << "PROV_SOURCE_DIR not set?";
+  auto transport = std::make_shared<ScriptedTransport>(
+      [&](const http::Request&) -> Result<http::Response> { return Resp(200, body); });
+  ArmConfig cfg;
+  cfg.endpoint = kBase;
+  auto client = std::make_shared<ArmClient>(cfg, transport, std::make_shared<FixedTokenSource>());
+  AzureTarget t;
+  t.nsg_id =
+      "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-net/providers/"
+      "Microsoft.Network/networkSecurityGroups/nsg-office";
+  t.name_prefix = "oah-";
+  t.owner_marker = "[oah:al-1]";
+  auto b = AzureBackend::New(t, client);
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  auto st = (*b)->Read(nullptr);
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ(st->api_calls, 1);
+  EXPECT_EQ(transport->requests().size(), 1u);
+  ASSERT_EQ(st->owned.size(), 2u);
+  const auto& media = st->owned[0].rule;  // sorted by key
+  EXPECT_EQ(media.name, "oah-egress-udp-media");
+  EXPECT_EQ(media.direction, net::Direction::kEgress);
+  ASSERT_EQ(media.allowed.size(), 1u);
+  EXPECT_EQ(media.allowed[0].transport, net::Transport::kUdp);
+  EXPECT_EQ(media.allowed[0].ports,
+            (std::vector<net::PortRange>{{5090, 5091}, {8801, 8802}, {20000, 64999}}));
+  EXPECT_EQ(media.remote_cidrs, (std::vector<std::string>{"66.81.240.0/20", "80.81.128.0/20"}));
+  EXPECT_TRUE(media.local_cidrs.empty());
+  EXPECT_EQ(media.description, "Office@Hand media UDP");
+  EXPECT_EQ(media.priority, 1001);
+  const auto& sftp = st->owned[1].rule;
+  EXPECT_EQ(sftp.direction, net::Direction::kIngress);
+  EXPECT_EQ(sftp.remote_cidrs, (std::vector<std::string>{"203.0.113.10/32", "203.0.113.11/32"}));
+  EXPECT_EQ(sftp.local_cidrs, std::vector<std::string>{"10.1.2.3/32"});
+  EXPECT_NE(st->owned[1].remote_id.find("/securityRules/oah-ingress-sftp"), std::string::npos);
+  EXPECT_FALSE(st->owned[1].etag.empty());
+  // "oah-manual" has our prefix but no marker: foreign. Default rules are not counted.
+  EXPECT_EQ(st->foreign_priorities_ingress, std::vector<int>{1001});
+  EXPECT_EQ(st->foreign_priorities_egress, std::vector<int>{1500});
 }
 
 }  // namespace

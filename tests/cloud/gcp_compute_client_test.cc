@@ -49,7 +49,7 @@ struct Fixture {
   explicit Fixture(FakeTransport::Handler h = nullptr, int page_size = 500)
       : transport(std::make_shared<FakeTransport>(std::move(h))) {
     ComputeConfig c;
-    c.endpoint = "https://compute.example.test/";
+    c.endpoint = "https://compute.example.test/compute/v1/";  // custom-endpoint form
     c.project = "demo-project";
     c.transport = transport;
     c.tokens = tokens;

@@ -13,16 +13,17 @@ namespace prov::rules {
 namespace {
 
 std::string SourceDir() {
-  if (const char* d = std::getenv("PROV_SOURCE_DIR")) return d;
-  std::string f = __FILE__;  // <src>/tests/rules/golden_test.cc
-  for (int i = 0; i < 3; ++i) f = f.substr(0, f.rfind('/'));
-  return f;
+  const char* d = std::getenv("PROV_SOURCE_DIR");  // set by ctest
+  return d ? d : "";
 }
 
 void CheckGolden(const std::string& rel, const std::string& actual) {
+  ASSERT_FALSE(SourceDir().empty()) << "PROV_SOURCE_DIR is not set (ctest sets it)";
   std::string path = SourceDir() + "/tests/testdata/rules/" + rel;
   if (const char* u = std::getenv("UPDATE_GOLDEN"); u && std::string(u) == "1") {
-    std::ofstream(path, std::ios::binary) << actual;
+    std::ofstream out(path, std::ios::binary);
+    out << actual;
+    ASSERT_TRUE(out.good()) << "cannot write " << path;
     return;
   }
   std::ifstream in(path, std::ios::binary);

@@ -482,7 +482,11 @@ Result<PrefixListState> FindManagedPrefixList(Ec2Client& client, const std::stri
                                               const std::atomic<bool>* cancel) {
   const int start = client.api_calls();
   PrefixListState st;
-  PROV_ASSIGN_OR_RETURN(auto lists, client.DescribeManagedPrefixLists({}, name, cancel));
+  PROV_ASSIGN_OR_RETURN(auto all, client.DescribeManagedPrefixLists({}, name, cancel));
+  std::vector<ManagedPrefixList> lists;
+  for (auto& l : all) {
+    if (l.state != "delete-complete") lists.push_back(std::move(l));  // deleted lists linger
+  }
   if (lists.empty()) {
     st.api_calls = client.api_calls() - start;
     return st;

@@ -279,8 +279,14 @@ Error ParseApiError(int http_status, const std::string& body, const std::string&
 
 ComputeClient::ComputeClient(ComputeConfig config) : config_(std::move(config)) {
   if (!config_.transport) config_.transport = http::NewCurlTransport();
-  while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
-  if (config_.endpoint.empty()) config_.endpoint = kDefaultComputeEndpoint;
+  auto& ep = config_.endpoint;
+  while (!ep.empty() && ep.back() == '/') ep.pop_back();
+  // Accept terraform-provider-google's custom-endpoint form ".../compute/v1/" too.
+  constexpr std::string_view kApiPath = "/compute/v1";
+  if (ep.size() >= kApiPath.size() && ep.compare(ep.size() - kApiPath.size(), kApiPath.size(), kApiPath) == 0) {
+    ep.erase(ep.size() - kApiPath.size());
+  }
+  if (ep.empty()) ep = kDefaultComputeEndpoint;
   config_.page_size = std::clamp(config_.page_size, 1, 500);
 }
 

@@ -84,7 +84,9 @@ Result<Operation> OperationFromJson(const nlohmann::json& j);
 Error ParseApiError(int http_status, const std::string& body, const std::string& context);
 
 struct ComputeConfig {
-  std::string endpoint = kDefaultComputeEndpoint;  // scheme://host[:port], no /compute/v1
+  // scheme://host[:port]; a trailing "/compute/v1/" (the form terraform-provider-google's
+  // compute_custom_endpoint takes) is accepted and stripped.
+  std::string endpoint = kDefaultComputeEndpoint;
   std::string project;
   std::shared_ptr<http::Transport> transport;      // default: NewCurlTransport()
   std::shared_ptr<TokenProvider> tokens;           // required
