@@ -66,6 +66,8 @@ info = fake.start()
 try:
     aws = clouds.AwsEnv(info)
     _, groups = aws.create_vpc_and_groups(2)
+    for g in groups:
+        aws.remove_default_egress(g)
     ws2 = Workspace(tofu, tmp / "aws", build)
     ws2.write(allowlist_config(info, groups, services=None))
     ws2.init()

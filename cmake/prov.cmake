@@ -37,6 +37,8 @@ function(prov_cc_test)
     set(A_LABELS unit)
   endif()
   gtest_discover_tests(${A_NAME} PROPERTIES LABELS "${A_LABELS}"
-    ENVIRONMENT "PROV_SOURCE_DIR=${PROJECT_SOURCE_DIR};PROV_BINARY_DIR=${PROJECT_BINARY_DIR}"
+    # One variable only: a ';' here would split the property list. Tests that need the
+    # build directory derive it from their own path.
+    ENVIRONMENT "PROV_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -120,10 +120,8 @@ std::string Lower(std::string s) {
 std::shared_ptr<const ProviderData> DataHandle::Get() const { return provider_->Data(); }
 
 OfficeProvider::OfficeProvider() {
-  auto d = std::make_shared<ProviderData>();
-  d->catalog = std::shared_ptr<const catalog::Catalog>(&catalog::Embedded(), [](const catalog::Catalog*) {});
-  d->catalog_origin = "embedded";
-  data_ = d;
+  // The embedded catalog is parsed on first use, not here: start-up (exec to handshake)
+  // and GetProviderSchema do not need it.
   RegisterAll(DataHandle(this), resources_, data_sources_, functions_);
 }
 
@@ -133,6 +131,12 @@ const schema::Block& OfficeProvider::ProviderSchema() const { return Schema(); }
 
 std::shared_ptr<const ProviderData> OfficeProvider::Data() const {
   std::lock_guard<std::mutex> l(mu_);
+  if (!data_) {
+    auto d = std::make_shared<ProviderData>();
+    d->catalog = std::shared_ptr<const catalog::Catalog>(&catalog::Embedded(), [](const catalog::Catalog*) {});
+    d->catalog_origin = "embedded";
+    data_ = d;
+  }
   return data_;
 }
 

@@ -44,7 +44,7 @@ class OfficeProvider : public protocol::Provider {
 
  private:
   mutable std::mutex mu_;
-  std::shared_ptr<const ProviderData> data_;
+  mutable std::shared_ptr<const ProviderData> data_;  // null until first use
   std::vector<std::unique_ptr<protocol::Resource>> resources_;
   std::vector<std::unique_ptr<protocol::DataSource>> data_sources_;
   std::vector<std::unique_ptr<protocol::Function>> functions_;

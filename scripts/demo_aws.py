@@ -33,6 +33,14 @@ def setup(args) -> None:
     groups = [client.create_security_group(GroupName=f"office-demo-{i}", VpcId=vpc,
                                            Description="Office@Hand demo")["GroupId"]
               for i in (1, 2)]
+    # An egress allowlist only means something once the default "all traffic out" rule is
+    # gone: remove it, as a team locking down egress would.
+    for g in groups:
+        for r in client.describe_security_group_rules(
+                Filters=[{"Name": "group-id", "Values": [g]}])["SecurityGroupRules"]:
+            if is_default_egress(r):
+                client.revoke_security_group_egress(GroupId=g,
+                                                    SecurityGroupRuleIds=[r["SecurityGroupRuleId"]])
     tfvars = (f'security_group_id = "{groups[0]}"\n'
               f'additional_security_group_ids = ["{groups[1]}"]')
     with open(args.out, "w") as f:

@@ -53,7 +53,9 @@ const PlatformProfile& ProfileFor(Platform p) {
     x.max_prefixes_per_rule = 4000;
     x.max_rules_total = 1000;
     x.max_name_length = 80;
-    x.max_description_length = 140;
+    // Azure allows 140; the backend appends " [oah:<owner>]" (owner <= 32 chars) as the
+    // ownership marker, so the rendered text keeps 39 characters free.
+    x.max_description_length = 101;
     x.one_range_per_rule = false;
     x.multi_protocol_rule = false;
     return x;

@@ -102,16 +102,19 @@ class AwsRenderer {
       c.strategy = "spread";
       return Emit(std::move(c), t_.groups);
     }
-    // Budgeted merging: join the nearest port ranges until everything fits.
+    // Budgeted merging: join the nearest port ranges until everything fits. Merging opens
+    // ports the catalog does not ask for, so it happens only when the user declared a
+    // rule_budget (their consent); otherwise the plan fails and lists the options.
     std::map<Bucket, int> unmerged = counts;
+    if (t_.rule_budget == 0) return Exhausted(unmerged, groups_copy, /*merging_tried=*/false);
     // Merging cannot go below one range per unit: fail fast when even that is too much.
     std::map<Bucket, int> floor;
     for (const auto& u : units_) floor[{u.direction, u.family}] += u.Weight(pl_weight_);
     for (const auto& [b, n] : floor) {
-      if (n > limit_ * t_.groups) return Exhausted(unmerged, groups_copy);
+      if (n > limit_ * t_.groups) return Exhausted(unmerged, groups_copy, true);
     }
     while (!Packs(t_.groups)) {
-      if (!MergeOnce()) return Exhausted(unmerged, groups_copy);
+      if (!MergeOnce()) return Exhausted(unmerged, groups_copy, true);
     }
     c.strategy = "merged";
     return Emit(std::move(c), t_.groups);
@@ -204,20 +207,46 @@ class AwsRenderer {
   }
 
   // Fills groups in key order per bucket; false when `groups` are not enough.
+  // Places rules into groups. Each rule prefers the group its key hashes to, so adding or
+  // removing one rule does not shift the others between groups (a shift would show as a
+  // delete plus a create in the plan); a rule whose preferred group is full takes the first
+  // group with room. One group: everything in group 0.
   bool Assign(std::vector<Placed>& rules, int groups) const {
-    std::map<Bucket, std::pair<int, int>> state;  // bucket -> (group, used)
+    std::map<std::pair<Bucket, int>, int> used;  // (bucket, group) -> weight used
+    std::vector<Placed*> deferred;
     for (auto& p : rules) {
-      auto& [g, used] = state[{p.rule.direction, p.unit->family}];
       if (p.weight > limit_) return false;
-      if (used + p.weight > limit_) {
-        ++g;
-        used = 0;
+      Bucket b{p.rule.direction, p.unit->family};
+      int g = groups <= 1 ? 0 : int(StableHash(p.rule.key) % uint64_t(groups));
+      if (used[{b, g}] + p.weight <= limit_) {
+        used[{b, g}] += p.weight;
+        p.rule.group_index = g;
+      } else {
+        deferred.push_back(&p);
       }
-      if (g >= groups) return false;
-      used += p.weight;
-      p.rule.group_index = g;
+    }
+    for (Placed* p : deferred) {
+      Bucket b{p->rule.direction, p->unit->family};
+      bool placed = false;
+      for (int g = 0; g < groups && !placed; ++g) {
+        if (used[{b, g}] + p->weight <= limit_) {
+          used[{b, g}] += p->weight;
+          p->rule.group_index = g;
+          placed = true;
+        }
+      }
+      if (!placed) return false;
     }
     return true;
+  }
+
+  static uint64_t StableHash(const std::string& s) {  // FNV-1a, identical on every platform
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    return h;
   }
 
   bool Packs(int groups) const {
@@ -225,7 +254,7 @@ class AwsRenderer {
     for (const auto& [b, n] : Counts()) {
       if (n > limit_ * groups) return false;
     }
-    // With unit weights, filling groups in order fits exactly when the counts do.
+    // With unit weights, first-fit placement fits exactly when the counts do.
     bool weighted = pl_weight_ > 1 && std::any_of(units_.begin(), units_.end(),
                                                   [](const Unit& u) { return u.prefix_list; });
     if (!weighted) return true;
@@ -309,7 +338,8 @@ class AwsRenderer {
     return c;
   }
 
-  Error Exhausted(const std::map<Bucket, int>& unmerged, const std::vector<Group>& groups) const {
+  Error Exhausted(const std::map<Bucket, int>& unmerged, const std::vector<Group>& groups,
+                  bool merging_tried) const {
     std::string worst;
     int worst_n = 0;
     for (const auto& [b, n] : unmerged) {
@@ -322,7 +352,8 @@ class AwsRenderer {
     std::string msg = "AWS " + worst + " needs " + std::to_string(worst_n) +
                       " rules but " + std::to_string(t_.groups) + " security group(s) x " +
                       std::to_string(limit_) + " rules allow " + std::to_string(capacity) +
-                      ", even after merging port ranges. Options that would fit:";
+                      (merging_tried ? ", even after merging port ranges" : "") +
+                      ". Options that would fit:";
     std::vector<std::string> options;
     if (!t_.prefix_list && !v4_supernets_.empty()) {
       TargetOptions alt = t_;
@@ -347,6 +378,11 @@ class AwsRenderer {
     int g = (worst_n + limit_ - 1) / limit_;
     if (g <= ProfileFor(Platform::kAws).max_groups) {
       options.push_back("more security groups (groups = " + std::to_string(g) + ")");
+    }
+    if (!merging_tried) {
+      options.push_back("a rule_budget (e.g. " + std::to_string(limit_) +
+                        "): the nearest port ranges are merged to fit, opening extra ports that "
+                        "are reported in over_permission");
     }
     for (const auto& o : options) msg += "\n  - " + o;
     Error e = MakeError(ErrorCode::kResourceExhausted, msg, "target");

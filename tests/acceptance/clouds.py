@@ -171,6 +171,13 @@ class AwsEnv:
         return (rule.get("IsEgress") and rule.get("IpProtocol") == "-1"
                 and rule.get("CidrIpv4") == "0.0.0.0/0" and not rule.get("Description"))
 
+    def remove_default_egress(self, group_id: str) -> None:
+        """Drops the "all traffic out" rule every new group gets (an egress allowlist is only
+        meaningful without it)."""
+        for r in self.rules(group_id):
+            if self.is_default_egress(r):
+                self.revoke(group_id, r)
+
     def add_foreign_egress(self, group_id: str, port: int = 8443, cidr: str = "198.51.100.0/24",
                            description: str = "corp proxy (not managed by office)") -> dict[str, Any]:
         self.ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[{

@@ -9,7 +9,12 @@ from blocks import gcp_provider_block
 from tfharness import Workspace, drift_entries, hcl_list, hcl_string, resource_changes
 
 ADDRESS = "office_at_hand_allowlist.a"
-PREFIX = "oah"
+
+
+def prefix_for(network: str) -> str:
+    # Firewall names are unique per project, not per network: tests sharing the fake's project
+    # need their own prefix, as two allowlists in one real project would.
+    return "oah" + network[-6:]
 
 
 def config(info: dict, network: str, services: list[str] | None = None) -> str:
@@ -20,7 +25,7 @@ resource "office_at_hand_allowlist" "a" {{
   gcp_firewall {{
     project     = {hcl_string(info["project"])}
     network     = {hcl_string(network)}
-    name_prefix = "{PREFIX}"
+    name_prefix = "{prefix_for(network)}"
     priority    = 1000
   }}
 }}
@@ -28,7 +33,7 @@ resource "office_at_hand_allowlist" "a" {{
 
 
 def owned(gcp: clouds.GcpEnv, network: str) -> list[dict]:
-    return [f for f in gcp.firewalls(network) if f["name"].startswith(PREFIX)]
+    return [f for f in gcp.firewalls(network) if f["name"].startswith(prefix_for(network))]
 
 
 def _entry(fw: dict) -> set[tuple]:
@@ -61,7 +66,7 @@ def assert_cloud_matches_state(ws: Workspace, gcp: clouds.GcpEnv, network: str) 
 
 def test_create_and_no_change_plan(ws, gcp, gcp_fake):
     net = gcp.create_network()
-    gcp.insert_firewall(clouds.gcp_foreign_firewall(gcp, net, "corp-proxy"))
+    gcp.insert_firewall(clouds.gcp_foreign_firewall(gcp, net, f"corp-{net[-6:]}"))
     ws.write(config(gcp_fake, net))
     ws.init()
     ws.apply()
@@ -70,7 +75,7 @@ def test_create_and_no_change_plan(ws, gcp, gcp_fake):
     assert article.SUPERNETS <= cidrs
     assert len(values["rules"]) <= 4  # users.md: the whole policy is ~1 GCP firewall
     assert ws.plan().returncode == 0
-    assert any(f["name"] == "corp-proxy" for f in gcp.firewalls(net))
+    assert any(f["name"] == f"corp-{net[-6:]}" for f in gcp.firewalls(net))
 
 
 def test_drift_is_detected_and_repaired(ws, gcp, gcp_fake):
@@ -121,9 +126,9 @@ import {{
 
 def test_destroy_leaves_only_foreign_rules(ws, gcp, gcp_fake):
     net = gcp.create_network()
-    gcp.insert_firewall(clouds.gcp_foreign_firewall(gcp, net, "corp-proxy"))
+    gcp.insert_firewall(clouds.gcp_foreign_firewall(gcp, net, f"corp-{net[-6:]}"))
     ws.write(config(gcp_fake, net))
     ws.init()
     ws.apply()
     ws.destroy()
-    assert [f["name"] for f in gcp.firewalls(net)] == ["corp-proxy"]
+    assert [f["name"] for f in gcp.firewalls(net)] == [f"corp-{net[-6:]}"]

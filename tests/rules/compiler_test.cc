@@ -30,9 +30,11 @@ Compiled MustCompile(const Selection& sel, const TargetOptions& t) {
   return std::move(r).value();
 }
 
+// Two AWS groups: the full catalog (72 egress rules) does not fit one default group.
 TargetOptions On(Platform p) {
   TargetOptions t;
   t.platform = p;
+  if (p == Platform::kAws) t.groups = 2;
   return t;
 }
 
@@ -61,10 +63,26 @@ TEST(CompilerTest, PlatformNamesRoundTrip) {
 }
 
 // users.md worked example: all endpoint types = 8 merged ranges x 9 supernets on AWS.
-TEST(CompilerTest, AllEndpointsOnAwsNeed72RulesAndAreMergedToFit60) {
+TEST(CompilerTest, AllEndpointsOnOneDefaultGroupFailWithOptions) {
   Selection sel;
   sel.services = Endpoints();
-  Compiled c = MustCompile(sel, On(Platform::kAws));
+  TargetOptions one = On(Platform::kAws);
+  one.groups = 1;
+  auto r = Compile(catalog::Embedded(), sel, one);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(r.error().message.find("needs 72 rules"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("groups = 2"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("rule_budget"), std::string::npos) << r.error().message;
+}
+
+TEST(CompilerTest, AllEndpointsOnAwsNeed72RulesAndAreMergedToFitADeclaredBudget) {
+  Selection sel;
+  sel.services = Endpoints();
+  TargetOptions t = On(Platform::kAws);
+  t.groups = 1;
+  t.rule_budget = 60;
+  Compiled c = MustCompile(sel, t);
   EXPECT_EQ(c.rules_needed, 72);
   EXPECT_EQ(c.strategy, "merged");
   EXPECT_LE(c.rules.size(), 60u);
@@ -263,6 +281,7 @@ TEST(CompilerTest, AwsHardLimitSaysWhatWouldFit) {
   Selection sel;
   sel.services = Endpoints();
   TargetOptions t = On(Platform::kAws);
+  t.groups = 1;
   t.rule_budget = 10;  // fewer than the 2 transports x 9 supernets the merge floor needs
   auto r = Compile(Cat(), sel, t);
   ASSERT_FALSE(r.ok());
