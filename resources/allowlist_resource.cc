@@ -1,6 +1,7 @@
 #include "resources/allowlist_resource.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -89,18 +90,18 @@ schema::Block BuildSchema() {
               Optional("use_prefix_list", Type::Bool(),
                        "Keep a customer-managed prefix list of the supernets and reference it from the "
                        "rules. It counts as its max entries against the quota."),
-              Optional("prefix_list_name", S,
-                       "Name of the managed prefix list (default `office-at-hand-supernets-<owner>`).")}),
+              OptionalComputed("prefix_list_name", S,
+                               "Name of the managed prefix list (default `office-at-hand-supernets-<owner>`).")}),
       Single(kAzure, "Target: an Azure network security group.",
              {Required("id", S, "Resource id of the NSG. Changing it replaces the allowlist."),
-              Optional("priority_from", Type::Number(), "First priority the rules may use (default 1000)."),
-              Optional("priority_to", Type::Number(), "Last priority the rules may use (default 1999)."),
-              Optional("name_prefix", S, "Prefix of the rule names (default `oah`).")}),
+              OptionalComputed("priority_from", Type::Number(), "First priority the rules may use (default 1000)."),
+              OptionalComputed("priority_to", Type::Number(), "Last priority the rules may use (default 1999)."),
+              OptionalComputed("name_prefix", S, "Prefix of the rule names (default `oah`).")}),
       Single(kGcp, "Target: a GCP VPC network's firewall rules.",
              {Required("project", S, "Project id. Changing it replaces the allowlist."),
               Required("network", S, "Network name. Changing it replaces the allowlist."),
-              Optional("name_prefix", S, "Prefix of the firewall names (default `oah`)."),
-              Optional("priority", Type::Number(), "Priority of the rules (default 1000)."),
+              OptionalComputed("name_prefix", S, "Prefix of the firewall names (default `oah`)."),
+              OptionalComputed("priority", Type::Number(), "Priority of the rules (default 1000)."),
               Optional("target_tags", SL, "Instances the rules apply to, by network tag."),
               Optional("target_service_accounts", SL, "Instances the rules apply to, by service account."),
               Optional("enable_logging", Type::Bool(), "Enable firewall rules logging.")}),
@@ -164,9 +165,13 @@ cty::Value AdvisoriesValue(const catalog::Catalog& cat) {
 
 // Private data: what Read learned that Plan needs but state should not show.
 struct PrivateData {
-  std::vector<int> foreign_egress, foreign_ingress;
+  std::vector<int> foreign_egress, foreign_ingress;  // Azure priorities others hold
+  std::vector<std::array<int, 4>> foreign_usage;     // AWS: per group e4, e6, i4, i6
   std::string Encode() const {
-    return nlohmann::json{{"foreign_egress", foreign_egress}, {"foreign_ingress", foreign_ingress}}.dump();
+    return nlohmann::json{{"foreign_egress", foreign_egress},
+                          {"foreign_ingress", foreign_ingress},
+                          {"foreign_usage", foreign_usage}}
+        .dump();
   }
   static PrivateData Decode(const std::string& s) {
     PrivateData p;
@@ -175,8 +180,18 @@ struct PrivateData {
       auto j = nlohmann::json::parse(s);
       p.foreign_egress = j.value("foreign_egress", std::vector<int>{});
       p.foreign_ingress = j.value("foreign_ingress", std::vector<int>{});
+      p.foreign_usage = j.value("foreign_usage", std::vector<std::array<int, 4>>{});
     } catch (const std::exception&) {
+      return PrivateData{};  // private data is a cache: a bad one is dropped, not fatal
     }
+    return p;
+  }
+  static PrivateData From(const cloud::LiveState& live) {
+    PrivateData p;
+    p.foreign_egress = live.foreign_priorities_egress;
+    p.foreign_ingress = live.foreign_priorities_ingress;
+    for (const auto& u : live.foreign_usage)
+      p.foreign_usage.push_back({u.egress_v4, u.egress_v6, u.ingress_v4, u.ingress_v6});
     return p;
   }
 };
@@ -219,6 +234,43 @@ cty::Value LiveRulesValue(const std::vector<cloud::LiveRule>& live, const Target
     m[r.key] = RuleValue(r, true, LocationOf(t, r.group_index), lr.remote_id);
   }
   return cty::Value::Map(RuleObjectType(true), m);
+}
+
+// The target block with its defaults written in, so that state, plan and an import
+// agree whether the user spelled a default out or left it unset.
+cty::Value WithTargetDefaults(const cty::Value& obj, const TargetSpec& t) {
+  auto fill = [](cty::Value blk, const char* attr, cty::Value v) {
+    if (!blk.Has(attr) || blk.Get(attr).IsNull() || blk.Get(attr).IsUnknown()) blk = blk.With(attr, std::move(v));
+    return blk;
+  };
+  cty::Value out = obj;
+  switch (t.platform) {
+    case rules::Platform::kAws: {
+      cty::Value b = obj.Get(kAws);
+      if (b.IsKnown() && !b.IsNull()) out = out.With(kAws, fill(b, "prefix_list_name", Str(t.prefix_list_name)));
+      break;
+    }
+    case rules::Platform::kAzure: {
+      cty::Value b = obj.Get(kAzure);
+      if (b.IsKnown() && !b.IsNull()) {
+        b = fill(b, "priority_from", Num(t.priority_from));
+        b = fill(b, "priority_to", Num(t.priority_to));
+        b = fill(b, "name_prefix", Str(t.name_prefix));
+        out = out.With(kAzure, b);
+      }
+      break;
+    }
+    case rules::Platform::kGcp: {
+      cty::Value b = obj.Get(kGcp);
+      if (b.IsKnown() && !b.IsNull()) {
+        b = fill(b, "name_prefix", Str(t.name_prefix));
+        b = fill(b, "priority", Num(t.priority));
+        out = out.With(kGcp, b);
+      }
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -352,8 +404,32 @@ std::string TargetSpec::Id() const {
 }
 
 Result<TargetSpec> ParseImportId(const std::string& raw) {
+  // Optional settings the id itself cannot carry: "<id>?owner=team1&name_prefix=acc1".
   std::string id = raw;
   TargetSpec t;
+  std::string owner = "default", name_prefix = "oah", region;
+  if (auto q = raw.find('?'); q != std::string::npos) {
+    id = raw.substr(0, q);
+    std::string rest = raw.substr(q + 1);
+    size_t start = 0;
+    while (start < rest.size()) {
+      size_t amp = rest.find('&', start);
+      std::string kv = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+      auto eq = kv.find('=');
+      std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      if (k == "owner" && !v.empty()) owner = v;
+      else if (k == "name_prefix" && !v.empty()) name_prefix = v;
+      else if (k == "region" && !v.empty()) region = v;
+      else
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "unknown import option \"" + kv + "\" (known: owner, name_prefix, region)");
+      if (amp == std::string::npos) break;
+      start = amp + 1;
+    }
+  }
+  t.owner = owner;
+  t.name_prefix = name_prefix;
+  t.region = region;
   if (id.rfind("sg-", 0) == 0) {
     t.platform = rules::Platform::kAws;
     size_t start = 0;
@@ -366,7 +442,7 @@ Result<TargetSpec> ParseImportId(const std::string& raw) {
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    t.prefix_list_name = "office-at-hand-supernets-default";
+    t.prefix_list_name = "office-at-hand-supernets-" + t.owner;
     return t;
   }
   if (Lower(id).rfind("/subscriptions/", 0) == 0) {
@@ -429,7 +505,7 @@ struct Compilation {
 
 std::optional<Compilation> CompileFor(const ProviderData& data, const cty::Value& config, const TargetSpec& t,
                                       const PrivateData& priv, const cty::Value& prior_rules,
-                                      const std::vector<int>* foreign_override, Diagnostics& diags) {
+                                      Diagnostics& diags) {
   rules::Selection sel = ReadSelection(config, *data.catalog, diags);
   if (diags.HasError()) return std::nullopt;
   rules::TargetOptions opts = ToOptions(t, config);
@@ -437,12 +513,18 @@ std::optional<Compilation> CompileFor(const ProviderData& data, const cty::Value
     // Stability: rules that exist keep their priorities; foreign priorities are avoided.
     auto prior = RulesFromMap(prior_rules, t.locations);
     for (const auto& [k, r] : prior) opts.existing_priorities[r.name.empty() ? k : r.name] = r.priority;
-    if (foreign_override) {
-      opts.taken_priorities = *foreign_override;
-    } else {
-      opts.taken_priorities = priv.foreign_egress;
-      opts.taken_priorities.insert(opts.taken_priorities.end(), priv.foreign_ingress.begin(),
-                                   priv.foreign_ingress.end());
+    opts.taken_priorities = priv.foreign_egress;
+    opts.taken_priorities.insert(opts.taken_priorities.end(), priv.foreign_ingress.begin(),
+                                 priv.foreign_ingress.end());
+  }
+  if (t.platform == rules::Platform::kAws) {
+    for (const auto& u : priv.foreign_usage) {
+      rules::TargetOptions::GroupUsage g;
+      g.egress_v4 = u[0];
+      g.egress_v6 = u[1];
+      g.ingress_v4 = u[2];
+      g.ingress_v6 = u[3];
+      opts.foreign_usage.push_back(g);
     }
   }
   auto compiled = rules::Compile(*data.catalog, sel, opts);
@@ -510,49 +592,56 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
                                                                     : req.prior_state.Get("rules");
 
   if (unknown || !target || !sel_complete) {
-    // Not enough known yet: everything computed becomes unknown.
+    // Not enough known yet (a group id from a resource created in the same run, say):
+    // everything computed becomes unknown, including defaults inside the target block;
+    // Apply computes them once the configuration is known.
     for (const char* a : {"id", "catalog_version", "catalog_sha256", "strategy", "rules", "prefix_list_id",
                           "prefix_list_entries", "unenforceable", "over_permission", "advisories"}) {
       const auto* attr = schema.FindAttribute(a);
       planned = planned.With(a, cty::Value::Unknown(attr->type));
+    }
+    for (const auto& nb : schema.blocks) {
+      cty::Value b = planned.Get(nb.type_name);
+      if (!b.IsKnown() || b.IsNull()) continue;
+      for (const auto& a : nb.attributes)
+        if (a.computed && b.Get(a.name).IsNull()) b = b.With(a.name, cty::Value::Unknown(a.type));
+      planned = planned.With(nb.type_name, b);
     }
     resp.planned_state = planned;
     return;
   }
 
   PrivateData priv = PrivateData::Decode(req.prior_private);
-  std::optional<std::vector<int>> foreign;
-  if (target->platform == rules::Platform::kAzure && (req.prior_state.IsNull() || replacing)) {
-    // Creating: read the NSG now so priorities avoid the rules others own there.
+  if (req.prior_state.IsNull() || replacing) {
+    // Creating: read the target now, so the plan fails early when it does not exist and
+    // the rules fit around what others already have there (Azure priorities, AWS quota).
+    const char* blk = target->platform == rules::Platform::kAws ? kAws
+                      : target->platform == rules::Platform::kAzure ? kAzure : kGcp;
     auto backend = MakeBackend(*data, *target);
-    if (backend.ok()) {
-      auto live = (*backend)->Read(ctx.stopping);
-      if (live.ok() && live->target_exists) {
-        std::vector<int> f = live->foreign_priorities_egress;
-        f.insert(f.end(), live->foreign_priorities_ingress.begin(), live->foreign_priorities_ingress.end());
-        foreign = f;
-        PrivateData p;
-        p.foreign_egress = live->foreign_priorities_egress;
-        p.foreign_ingress = live->foreign_priorities_ingress;
-        resp.planned_private = p.Encode();
-      } else if (live.ok()) {
-        resp.diagnostics.AddError("Network security group not found",
-                                  "The NSG " + target->nsg_id + " does not exist or is not visible.",
-                                  AttributePath().Attr(kAzure).Attr("id"));
-        return;
-      } else {
-        resp.diagnostics.AddError("Reading Azure network security group (" + target->nsg_id + ")",
-                                  live.error(), AttributePath().Attr(kAzure).Attr("id"));
-        return;
-      }
-    } else {
-      resp.diagnostics.AddError("Configuring the Azure client", backend.error(), AttributePath().Attr(kAzure));
+    if (!backend.ok()) {
+      resp.diagnostics.AddError("Configuring the " + PlatformWords(target->platform) + " client",
+                                backend.error(), AttributePath().Attr(blk));
       return;
     }
+    auto live = (*backend)->Read(ctx.stopping);
+    if (!live.ok()) {
+      resp.diagnostics.AddError("Reading " + PlatformWords(target->platform) + " " + target->Id(),
+                                live.error(), AttributePath().Attr(blk));
+      return;
+    }
+    if (!live->target_exists) {
+      resp.diagnostics.AddError(PlatformWords(target->platform) + " not found",
+                                "The target " + target->Id() +
+                                    " does not exist (or is not visible with these credentials). "
+                                    "Create it first, or fix the id.",
+                                AttributePath().Attr(blk));
+      return;
+    }
+    priv = PrivateData::From(*live);
+    resp.planned_private = priv.Encode();
   }
 
-  auto comp = CompileFor(*data, req.config, *target, priv, prior_rules, foreign ? &*foreign : nullptr,
-                         resp.diagnostics);
+  auto comp = CompileFor(*data, req.config, *target, priv, prior_rules, resp.diagnostics);
   if (!comp) return;
   AddReportWarnings(comp->compiled, PlatformWords(target->platform), resp.diagnostics);
 
@@ -578,9 +667,12 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
   }
 
   std::vector<std::string> pl_entries;
-  if (target->use_prefix_list)
+  if (target->use_prefix_list) {
     for (const auto& s : data->catalog->supernets) pl_entries.push_back(s.cidr.ToString());
+    std::sort(pl_entries.begin(), pl_entries.end());  // as the API lists them: no order churn
+  }
 
+  planned = WithTargetDefaults(planned, *target);
   planned = planned.With("id", Str(target->Id()))
                 .With("catalog_version", Str(data->catalog->version))
                 .With("catalog_sha256", Str(data->catalog->content_sha256))
@@ -623,7 +715,31 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
   auto data = data_.Get();
   resp.private_data = req.planned_private;
   const bool destroy = req.planned_state.IsNull();
-  const cty::Value& basis = destroy ? req.prior_state : req.planned_state;
+  cty::Value basis = destroy ? req.prior_state : req.planned_state;
+  std::string planned_private = req.planned_private;
+  if (!destroy && !req.planned_state.Get("rules").IsKnown()) {
+    // Planned while parts of the configuration were unknown: plan again now that they
+    // are known, and apply that.
+    protocol::PlanResourceChangeRequest again;
+    again.type_name = req.type_name;
+    again.prior_state = req.prior_state;
+    again.proposed_new_state = req.config;  // computed attributes are filled by Plan
+    again.config = req.config;
+    again.prior_private = req.planned_private;
+    protocol::PlanResourceChangeResponse replanned;
+    Plan(ctx, again, replanned);
+    resp.diagnostics.Append(replanned.diagnostics);
+    if (replanned.diagnostics.HasError() || !replanned.planned_state.Get("rules").IsKnown()) {
+      if (!resp.diagnostics.HasError())
+        resp.diagnostics.AddError("Allowlist still unknown at apply time",
+                                  "The configuration was not fully known when applying.");
+      resp.new_state = req.prior_state;
+      return;
+    }
+    basis = replanned.planned_state;
+    resp.private_data = replanned.planned_private;
+  }
+  const cty::Value planned_state = destroy ? req.planned_state : basis;
   bool unknown = false;
   Diagnostics target_diags;
   auto target = ReadTargetSpec(destroy ? req.prior_state : req.config, target_diags, &unknown);
@@ -663,7 +779,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
       return;
     }
     if (target->use_prefix_list) {
-      std::vector<std::string> entries = GetStrings(req.planned_state, "prefix_list_entries").value_or(std::vector<std::string>{});
+      std::vector<std::string> entries = GetStrings(planned_state, "prefix_list_entries").value_or(std::vector<std::string>{});
       auto pl = EnsurePrefixList(*data, *target, entries, ctx.stopping);
       if (!pl.ok()) {
         resp.diagnostics.AddError("Managing the prefix list " + target->prefix_list_name, pl.error(),
@@ -673,7 +789,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
       }
       pl_id = pl->id;
     }
-    const cty::Value& planned_rules = req.planned_state.Get("rules");
+    const cty::Value& planned_rules = planned_state.Get("rules");
     if (planned_rules.IsKnown()) {
       for (const auto& [k, v] : planned_rules.Attributes()) {
         auto r = RuleFromValue(k, v, target->locations);
@@ -719,7 +835,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
   // Record exactly what exists now. Where a rule matches the plan, record the planned
   // value (with its new remote id) so the result is consistent with the plan.
   std::map<std::string, cty::Value> rules_map;
-  const cty::Value planned_rules = destroy ? cty::Value::Null(RulesMapType(true)) : req.planned_state.Get("rules");
+  const cty::Value planned_rules = destroy ? cty::Value::Null(RulesMapType(true)) : planned_state.Get("rules");
   auto known = RulesFromMap(destroy ? req.prior_state.Get("rules") : planned_rules, target->locations);
   for (const auto& lr : outcome.owned_after) {
     net::FirewallRule r = lr.rule;
@@ -784,29 +900,37 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
   bool missing_provenance = false;
   for (const auto& lr : live->owned)
     if (!known.count(lr.rule.key)) missing_provenance = true;
-  if (missing_provenance) {
+  // Just imported: the reports are not in state yet either.
+  const bool imported = GetString(req.current_state, "strategy").value_or("").empty();
+  cty::Value state = req.current_state;
+  if (missing_provenance || imported) {
     Diagnostics ignore;
-    auto comp = CompileFor(*data, req.current_state, *target, PrivateData{}, cty::Value::Null(RulesMapType(true)),
-                           &live->foreign_priorities_egress, ignore);
-    if (comp)
+    auto comp = CompileFor(*data, req.current_state, *target, PrivateData::From(*live),
+                           cty::Value::Null(RulesMapType(true)), ignore);
+    if (comp) {
       for (const auto& r : comp->compiled.rules)
         if (!known.count(r.key)) known[r.key] = r;
+      if (imported) {
+        state = state.With("strategy", Str(comp->compiled.strategy))
+                    .With("unenforceable", UnenforceableList(comp->compiled.unenforceable))
+                    .With("over_permission", OverPermissionList(comp->compiled.over_permission));
+      }
+    }
   }
-  cty::Value state = req.current_state.With("rules", LiveRulesValue(live->owned, *target, known));
+  state = state.With("rules", LiveRulesValue(live->owned, *target, known));
   if (target->use_prefix_list) {
     auto pl = ReadPrefixList(*data, *target, ctx.stopping);
     if (pl.ok()) {
-      state = state.With("prefix_list_id", Str(pl->id)).With("prefix_list_entries", StrList(pl->entries));
+      std::vector<std::string> entries = pl->entries;
+      std::sort(entries.begin(), entries.end());
+      state = state.With("prefix_list_id", Str(pl->id)).With("prefix_list_entries", StrList(entries));
     }
   }
   if (state.Get("catalog_version").IsNull()) {
     state = state.With("catalog_version", Str(data->catalog->version))
                 .With("catalog_sha256", Str(data->catalog->content_sha256));
   }
-  PrivateData p;
-  p.foreign_egress = live->foreign_priorities_egress;
-  p.foreign_ingress = live->foreign_priorities_ingress;
-  resp.private_data = p.Encode();
+  resp.private_data = PrivateData::From(*live).Encode();
   resp.new_state = state;
 }
 
@@ -820,7 +944,7 @@ void AllowlistResource::Import(const protocol::CallContext&, const protocol::Imp
   auto data = data_.Get();
   std::map<std::string, cty::Value> attrs;
   attrs["id"] = Str(t->Id());
-  attrs["owner"] = Str("default");
+  attrs["owner"] = Str(t->owner);
   const auto& schema = Schema();
   auto block_type = [&](const char* name) { return schema::ImpliedType(*schema.FindBlock(name)); };
   switch (t->platform) {
@@ -829,6 +953,7 @@ void AllowlistResource::Import(const protocol::CallContext&, const protocol::Imp
       std::map<std::string, cty::Value> b;
       for (const auto& [k, at] : bt.attributes()) b[k] = cty::Value::Null(at);
       b["group_ids"] = StrList(t->locations);
+      if (!t->region.empty()) b["region"] = Str(t->region);
       attrs[kAws] = cty::Value::ObjectOfType(bt, b);
       break;
     }
@@ -861,7 +986,8 @@ void AllowlistResource::Import(const protocol::CallContext&, const protocol::Imp
   attrs["strategy"] = Str("");
   protocol::ImportedResource ir;
   ir.type_name = TypeName();
-  ir.state = ObjectFor(schema, std::move(attrs));
+  t->prefix_list_name = "office-at-hand-supernets-" + t->owner;
+  ir.state = WithTargetDefaults(ObjectFor(schema, std::move(attrs)), *t);
   resp.imported.push_back(std::move(ir));
 }
 

@@ -1,5 +1,7 @@
 #include "resources/target_options.h"
 
+#include <map>
+
 namespace prov::resources {
 
 void AddCompileError(const Error& e, const std::string& platform, protocol::Diagnostics& diags,
@@ -13,9 +15,20 @@ void AddCompileError(const Error& e, const std::string& platform, protocol::Diag
 void AddReportWarnings(const rules::Compiled& c, const std::string& platform,
                        protocol::Diagnostics& diags) {
   if (!c.unenforceable.empty()) {
-    std::string detail = "These catalog rows are not enforced by the " + platform +
-                         " rules (see the `unenforceable` attribute):\n";
-    for (const auto& u : c.unenforceable) detail += "\n  - " + u.row + ": " + u.reason;
+    // Grouped by kind of reason, so a scheduled plan's output stays short; the full
+    // reasons (with every domain name) are in the `unenforceable` attribute.
+    std::map<std::string, std::vector<std::string>> by_kind;
+    for (const auto& u : c.unenforceable) {
+      std::string kind = u.reason.substr(0, u.reason.find(':'));
+      by_kind[kind].push_back(u.row);
+    }
+    std::string detail = "The " + platform +
+                         " rules do not cover these catalog rows; the `unenforceable` attribute says "
+                         "why for each, with its domain names:";
+    for (const auto& [kind, rows] : by_kind) {
+      detail += "\n\n" + kind + " (" + std::to_string(rows.size()) + "):";
+      for (const auto& r : rows) detail += "\n  " + r;
+    }
     diags.AddWarning(std::to_string(c.unenforceable.size()) + " Office@Hand catalog rows cannot be enforced by " +
                          platform + " rules",
                      detail);

@@ -22,11 +22,18 @@ struct LiveRule {
   std::string etag;        // Azure etag, GCP fingerprint if any
 };
 
+// Rules others own in one AWS security group, per direction and address family: they use
+// up the same per-group quota as ours.
+struct GroupUsage {
+  int egress_v4 = 0, egress_v6 = 0, ingress_v4 = 0, ingress_v6 = 0;
+};
+
 struct LiveState {
   bool target_exists = true;          // false: the group / NSG / network is gone
   std::vector<LiveRule> owned;        // ours, sorted by key
   std::vector<int> foreign_priorities_egress;   // Azure: priorities taken by others
   std::vector<int> foreign_priorities_ingress;
+  std::vector<GroupUsage> foreign_usage;        // AWS: one entry per security group
   int api_calls = 0;                  // for benchmarks and logs
 };
 

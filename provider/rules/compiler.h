@@ -57,6 +57,13 @@ struct TargetOptions {
   std::map<std::string, int> existing_priorities;
   // Azure: priorities used by rules we do not own (per NSG, both directions); never chosen.
   std::vector<int> taken_priorities;
+  // AWS: rules others own in each security group (index = group), per direction and
+  // family. They count against the same per-group quota, so each group's capacity for
+  // our rules is the limit minus these. A new group's default allow-all egress rule is one.
+  struct GroupUsage {
+    int egress_v4 = 0, egress_v6 = 0, ingress_v4 = 0, ingress_v6 = 0;
+  };
+  std::vector<GroupUsage> foreign_usage;
 };
 
 // A catalog row the platform cannot enforce, or a row skipped for missing input.

@@ -90,7 +90,7 @@ class AwsRenderer {
     for (const auto& [b, n] : counts) c.rules_needed += n;
     int default_quota = prof.max_rules_per_group;
     bool fits_one = std::all_of(counts.begin(), counts.end(),
-                                [&](const auto& kv) { return kv.second <= limit_; });
+                                [&](const auto& kv) { return kv.second <= Cap(kv.first, 0); });
     if (fits_one) {
       bool raised = std::any_of(counts.begin(), counts.end(),
                                 [&](const auto& kv) { return kv.second > default_quota; });
@@ -111,7 +111,7 @@ class AwsRenderer {
     std::map<Bucket, int> floor;
     for (const auto& u : units_) floor[{u.direction, u.family}] += u.Weight(pl_weight_);
     for (const auto& [b, n] : floor) {
-      if (n > limit_ * t_.groups) return Exhausted(unmerged, groups_copy, true);
+      if (n > TotalCap(b, t_.groups)) return Exhausted(unmerged, groups_copy, true);
     }
     while (!Packs(t_.groups)) {
       if (!MergeOnce()) return Exhausted(unmerged, groups_copy, true);
@@ -215,10 +215,9 @@ class AwsRenderer {
     std::map<std::pair<Bucket, int>, int> used;  // (bucket, group) -> weight used
     std::vector<Placed*> deferred;
     for (auto& p : rules) {
-      if (p.weight > limit_) return false;
       Bucket b{p.rule.direction, p.unit->family};
       int g = groups <= 1 ? 0 : int(StableHash(p.rule.key) % uint64_t(groups));
-      if (used[{b, g}] + p.weight <= limit_) {
+      if (used[{b, g}] + p.weight <= Cap(b, g)) {
         used[{b, g}] += p.weight;
         p.rule.group_index = g;
       } else {
@@ -229,7 +228,7 @@ class AwsRenderer {
       Bucket b{p->rule.direction, p->unit->family};
       bool placed = false;
       for (int g = 0; g < groups && !placed; ++g) {
-        if (used[{b, g}] + p->weight <= limit_) {
+        if (used[{b, g}] + p->weight <= Cap(b, g)) {
           used[{b, g}] += p->weight;
           p->rule.group_index = g;
           placed = true;
@@ -246,13 +245,20 @@ class AwsRenderer {
       h ^= c;
       h *= 1099511628211ull;
     }
+    // Final avalanche (MurmurHash3 fmix64): FNV's low bits follow the last characters
+    // too closely, and keys differ mostly at the end ("/20", "/21", "/22").
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
   }
 
   bool Packs(int groups) const {
     // Cheap necessary condition first; packing only when it could work.
     for (const auto& [b, n] : Counts()) {
-      if (n > limit_ * groups) return false;
+      if (n > TotalCap(b, groups)) return false;
     }
     // With unit weights, first-fit placement fits exactly when the counts do.
     bool weighted = pl_weight_ > 1 && std::any_of(units_.begin(), units_.end(),
@@ -270,11 +276,11 @@ class AwsRenderer {
     long best_gap = -1;
     int best_w = 0;
     bool any_over = false;
-    for (const auto& [b, n] : counts) any_over |= n > limit_ * t_.groups;
+    for (const auto& [b, n] : counts) any_over |= n > TotalCap(b, t_.groups);
     for (auto& u : units_) {
       // Merge only where the budget is exceeded; when every bucket fits in total but not
       // in whole rules per group, any bucket may give.
-      if (any_over && counts[{u.direction, u.family}] <= limit_ * t_.groups) continue;
+      if (any_over && counts[{u.direction, u.family}] <= TotalCap({u.direction, u.family}, t_.groups)) continue;
       for (size_t i = 0; i + 1 < u.ranges.size(); ++i) {
         long gap = long(u.ranges[i + 1].range.from) - long(u.ranges[i].range.to) - 1;
         int w = u.Weight(pl_weight_);
@@ -342,16 +348,23 @@ class AwsRenderer {
                   bool merging_tried) const {
     std::string worst;
     int worst_n = 0;
+    Bucket worst_b{net::Direction::kEgress, net::Family::kIPv4};
     for (const auto& [b, n] : unmerged) {
       if (n > worst_n) {
         worst_n = n;
         worst = BucketName(b);
+        worst_b = b;
       }
     }
-    int capacity = limit_ * t_.groups;
+    int capacity = TotalCap(worst_b, t_.groups);
+    int foreign = limit_ * t_.groups - capacity;
     std::string msg = "AWS " + worst + " needs " + std::to_string(worst_n) +
                       " rules but " + std::to_string(t_.groups) + " security group(s) x " +
                       std::to_string(limit_) + " rules allow " + std::to_string(capacity) +
+                      (foreign > 0 ? " (after " + std::to_string(foreign) +
+                                         " rules others already have there, such as the default "
+                                         "allow-all egress rule)"
+                                   : std::string()) +
                       (merging_tried ? ", even after merging port ranges" : "") +
                       ". Options that would fit:";
     std::vector<std::string> options;
@@ -391,6 +404,24 @@ class AwsRenderer {
 
   const Resolved& res_;
   const TargetOptions& t_;
+  // Room for our rules in one group: the budget, and never more than the quota minus the
+  // rules others already have there.
+  int Cap(const Bucket& b, int g) const {
+    int foreign = 0;
+    if (g < int(t_.foreign_usage.size())) {
+      const auto& u = t_.foreign_usage[g];
+      bool v6 = b.family == net::Family::kIPv6;
+      foreign = b.direction == net::Direction::kEgress ? (v6 ? u.egress_v6 : u.egress_v4)
+                                                        : (v6 ? u.ingress_v6 : u.ingress_v4);
+    }
+    return std::max(0, std::min(limit_, quota_ - foreign));
+  }
+  int TotalCap(const Bucket& b, int groups) const {
+    int total = 0;
+    for (int g = 0; g < groups; ++g) total += Cap(b, g);
+    return total;
+  }
+
   int quota_ = 60, limit_ = 60, pl_weight_ = 0;
   std::vector<net::Cidr> v4_supernets_;
   std::vector<Unit> units_;

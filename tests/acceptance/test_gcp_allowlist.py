@@ -104,7 +104,8 @@ def test_import(workspace_factory, gcp, gcp_fake):
     first.write(config(gcp_fake, net))
     first.init()
     first.apply()
-    import_id = f"projects/{gcp_fake['project']}/global/networks/{net}"
+    # The name prefix is not part of the network id: the import id carries it.
+    import_id = f"projects/{gcp_fake['project']}/global/networks/{net}?name_prefix={prefix_for(net)}"
     second = workspace_factory("second")
     second.write(config(gcp_fake, net))
     second.init()

@@ -202,11 +202,17 @@ Result<LiveState> AwsBackend::Read(const std::atomic<bool>* cancel) {
       bool exists = true;
       PROV_ASSIGN_OR_RETURN(auto rules, ListGroup(i, cancel, &exists));
       if (!exists) state.target_exists = false;
+      GroupUsage usage;
       for (const auto& r : rules) {
         seen.insert(r.id);
-        if (!IsOwned(r, target_)) continue;
+        if (!IsOwned(r, target_)) {
+          bool v6 = !r.cidr_ipv6.empty();
+          (r.is_egress ? (v6 ? usage.egress_v6 : usage.egress_v4) : (v6 ? usage.ingress_v6 : usage.ingress_v4))++;
+          continue;
+        }
         state.owned.push_back(LiveRule{ToFirewallRule(r, target_.key_tag_key, static_cast<int>(i)), r.id, ""});
       }
+      state.foreign_usage.push_back(usage);
     }
     bool missing = std::any_of(expect_ids_.begin(), expect_ids_.end(),
                                [&](const std::string& id) { return !seen.count(id); });
