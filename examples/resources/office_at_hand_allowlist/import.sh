@@ -6,3 +6,6 @@ terraform import office_at_hand_allowlist.azure /subscriptions/00000000-0000-000
 
 # GCP: the VPC network.
 terraform import office_at_hand_allowlist.gcp projects/my-project/global/networks/default
+
+# Settings an id cannot carry (a non-default owner or name prefix, an AWS region) follow a "?":
+terraform import office_at_hand_allowlist.gcp 'projects/my-project/global/networks/default?name_prefix=oah&owner=default'
