@@ -5,6 +5,13 @@
 #
 #   bench/run.sh [build dir]      (./dev bench builds first, then calls this)
 #   BENCH_REPEAT=N                CLI repetitions (default 5); figures are median / min / max
+#
+# Then bench/e2e_bench.py: quickstart plan with vs. without the provider, and N allowlists on N
+# targets per cloud fake (plan wall time, API calls per refresh, provider peak memory):
+#   BENCH_E2E_SCALE=N             allowlists per cloud (default 200; BENCH_E2E_AZURE_SCALE,
+#                                 BENCH_E2E_GCP_SCALE override per cloud)
+#   BENCH_E2E_REPEAT=N            plan repetitions in the e2e part (default 3)
+#   BENCH_E2E_SECTIONS=a,b        subset of quickstart,aws,azure,gcp (default all; "none" skips)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -83,4 +90,14 @@ try:
 finally:
     fake.stop()
 PY
+
+sections="${BENCH_E2E_SECTIONS:-quickstart,aws,azure,gcp}"
+if [[ "$sections" != none ]]; then
+  echo "== end-to-end (tofu + provider + cloud fakes; bench/e2e_bench.py)"
+  e2e_args=(--build "$BUILD" --tofu "$TOOLS/tofu" --sections "$sections"
+    --scale "${BENCH_E2E_SCALE:-200}" --repeat "${BENCH_E2E_REPEAT:-3}")
+  [[ -n "${BENCH_E2E_AZURE_SCALE:-}" ]] && e2e_args+=(--azure-scale "$BENCH_E2E_AZURE_SCALE")
+  [[ -n "${BENCH_E2E_GCP_SCALE:-}" ]] && e2e_args+=(--gcp-scale "$BENCH_E2E_GCP_SCALE")
+  python3 "$ROOT/bench/e2e_bench.py" "${e2e_args[@]}" || status=1
+fi
 exit $status

@@ -9,6 +9,7 @@
 
 #include "provider/catalog/loader.h"
 #include "provider/rules/compiler.h"
+#include "resources/docs.h"
 #include "resources/provider.h"
 
 namespace prov::resources {
@@ -34,10 +35,41 @@ std::vector<std::string> SplitCsv(const std::vector<std::string>& xs) {
   return out;
 }
 
+// `docs`: render the pages; write them, or with --check compare and list what is stale.
+int RunDocs(const std::string& docs_dir, const std::string& examples_dir, bool check) {
+  auto provider = NewProvider();
+  for (const auto& m : MissingExamples(*provider, examples_dir))
+    std::cerr << "warning: " << m << " not found under " << examples_dir
+              << "; its section is left out (run from the repository root or pass --examples)\n";
+  const auto pages = RenderDocs(*provider, examples_dir);
+  if (check) {
+    const DocsCheck c = CheckDocs(pages, docs_dir);
+    for (const auto& p : c.stale) std::cerr << docs_dir << "/" << p << ": stale\n";
+    for (const auto& p : c.missing) std::cerr << docs_dir << "/" << p << ": missing\n";
+    for (const auto& p : c.obsolete) std::cerr << docs_dir << "/" << p << ": no longer generated; delete it\n";
+    if (!c.ok()) {
+      std::cerr << "run `terraform-provider-office docs` from the repository root to regenerate\n";
+      return 1;
+    }
+    std::cout << pages.size() << " pages up to date in " << docs_dir << "\n";
+    return 0;
+  }
+  auto written = WriteDocs(pages, docs_dir);
+  if (!written.ok()) {
+    std::cerr << "error: " << written.error().ToString() << "\n";
+    return 1;
+  }
+  for (const auto& p : CheckDocs(pages, docs_dir).obsolete)
+    std::cerr << "warning: " << docs_dir << "/" << p << " is no longer generated; delete it\n";
+  std::cout << *written << " of " << pages.size() << " pages written to " << docs_dir << "\n";
+  return 0;
+}
+
 }  // namespace
 
 bool IsCliCommand(const char* arg) {
-  return arg && (!std::strcmp(arg, "catalog") || !std::strcmp(arg, "rules") || !std::strcmp(arg, "help") ||
+  return arg && (!std::strcmp(arg, "catalog") || !std::strcmp(arg, "rules") || !std::strcmp(arg, "docs") ||
+                 !std::strcmp(arg, "help") ||
                  !std::strcmp(arg, "--help") || !std::strcmp(arg, "-h"));
 }
 
@@ -85,6 +117,15 @@ int RunCli(int argc, char** argv) {
   rules_cmd->add_option("--priority-to", prio_to, "Azure: last priority");
   rules_cmd->add_option("--format", rules_format, "json or markdown")->check(CLI::IsMember({"json", "markdown"}));
   rules_cmd->add_option("--catalog", rules_catalog, "A catalog file instead of the embedded one");
+
+  // docs
+  auto* docs_cmd = app.add_subcommand(
+      "docs", "Render the reference pages from the schema into DIR, or with --check list stale pages.");
+  std::string docs_dir = "docs", examples_dir = "examples";
+  bool docs_check = false;
+  docs_cmd->add_flag("--check", docs_check, "Write nothing; exit 1 when a page differs from a fresh rendering");
+  docs_cmd->add_option("--dir", docs_dir, "Where the pages go (default docs)");
+  docs_cmd->add_option("--examples", examples_dir, "The examples folder (default examples)");
 
   app.add_subcommand("help", "Show this help.");
 
@@ -136,6 +177,8 @@ int RunCli(int argc, char** argv) {
     else std::cout << catalog::ToMarkdown(*cat);
     return 0;
   }
+
+  if (docs_cmd->parsed()) return RunDocs(docs_dir, examples_dir, docs_check);
 
   if (rules_cmd->parsed()) {
     const catalog::Catalog* cat = &catalog::Embedded();

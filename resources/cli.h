@@ -4,6 +4,7 @@
 //   terraform-provider-office catalog diff OLD.json NEW.json
 //   terraform-provider-office catalog validate FILE.json
 //   terraform-provider-office rules --platform aws|azure|gcp [--services a,b] [...]
+//   terraform-provider-office docs [--check] [--dir DIR]   (reference pages from the schema)
 // and the factory main.cc uses to serve the plugin.
 #pragma once
 
