@@ -2,10 +2,12 @@
 //   1. The full embedded catalog, all services, each platform (target < 100 us per compile).
 //   2. A synthetic catalog of 10,000 rows (target < 50 ms per compile).
 //   3. Growth at 1k..16k rows: time / (n log2 n) should stay flat (<= n log n).
-#include <ctime>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <functional>
+#include <vector>
 
 #include "provider/catalog/loader.h"
 #include "provider/rules/compiler.h"
@@ -33,6 +35,28 @@ double MicrosPerCall(const std::function<void()>& f, int min_iters, double min_s
     elapsed = CpuSeconds() - start;
   }
   return elapsed * 1e6 / iters;
+}
+
+// Per-call CPU time over batches: the median of the batch means resists a neighbour's burst
+// better than one long mean, and the minimum shows what the code costs undisturbed.
+struct Timing {
+  double median_us = 0, min_us = 0;
+};
+
+Timing Measure(const std::function<void()>& f, int min_iters, double min_seconds) {
+  f();  // warm up
+  std::vector<double> batches;
+  const int per_batch = std::max(1, min_iters / 20);
+  double start = CpuSeconds();
+  int iters = 0;
+  while (iters < min_iters || CpuSeconds() - start < min_seconds) {
+    double t0 = CpuSeconds();
+    for (int i = 0; i < per_batch; ++i) f();
+    batches.push_back((CpuSeconds() - t0) * 1e6 / per_batch);
+    iters += per_batch;
+  }
+  std::sort(batches.begin(), batches.end());
+  return {batches[batches.size() / 2], batches.front()};
 }
 
 prov::catalog::Catalog Synthetic(int rows, uint64_t seed) {
@@ -77,16 +101,28 @@ int main() {
   for (Platform p : {Platform::kAws, Platform::kAzure, Platform::kGcp}) {
     prov::rules::TargetOptions t;
     t.platform = p;
-    size_t n = 0;
-    double us = MicrosPerCall([&] { n = prov::rules::Compile(cat, all, t)->rules.size(); }, 200, 0.3);
-    double json_us = MicrosPerCall([&] {
+    // All services do not fit AWS's default 60 rules in one group; without a rule_budget the
+    // compiler then fails (by design). Measure the configuration the goldens use: two groups.
+    if (p == Platform::kAws) t.groups = 2;
+    auto first = prov::rules::Compile(cat, all, t);
+    if (!first.ok()) {
+      std::printf("  %-5s compile failed: %s  MISSED\n", prov::rules::PlatformName(p),
+                  first.error().ToString().c_str());
+      ok = false;
+      continue;
+    }
+    const size_t n = first->rules.size();
+    Timing compile = Measure([&] { (void)prov::rules::Compile(cat, all, t); }, 200, 0.3);
+    Timing json = Measure([&] {
       auto c = prov::rules::Compile(cat, all, t);
       (void)prov::rules::ToJson(*c, p);
     }, 100, 0.2);
-    bool pass = us < 100.0;
+    bool pass = compile.median_us < 100.0;
     ok &= pass;
-    std::printf("  %-5s compile %8.1f us  (%3zu rules)  compile+ToJson %8.1f us  target <100 us: %s\n",
-                prov::rules::PlatformName(p), us, n, json_us, pass ? "ok" : "MISSED");
+    std::printf("  %-5s compile median %7.1f us  min %7.1f us  (%3zu rules, %s)  "
+                "compile+ToJson median %7.1f us  target <100 us: %s\n",
+                prov::rules::PlatformName(p), compile.median_us, compile.min_us, n,
+                first->strategy.c_str(), json.median_us, pass ? "ok" : "MISSED");
   }
 
   std::printf("synthetic catalogs (random rows, every feature), all services:\n");
