@@ -1,5 +1,9 @@
 // terraform-provider-office: start-up only. CLI subcommands go to resources/cli; everything
 // else runs the plugin server (what Terraform/OpenTofu start, with no arguments).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -10,6 +14,26 @@
 #ifndef PROV_VERSION
 #define PROV_VERSION "0.1.0"
 #endif
+
+// Linker-provided bounds of this executable's code.
+extern "C" char __executable_start[];
+extern "C" char etext[];
+
+namespace {
+
+// The binary carries all of gRPC, protobuf and abseil (linked statically for start-up
+// time), but a plugin run touches a small part of that code. Page faults on file-backed
+// code map the 64 KiB around each faulting page too, which made those neighbours count
+// in the resident set. MADV_RANDOM asks the kernel for just the pages actually used. It
+// runs as the first constructor, before the static initialisers of protobuf and gRPC.
+__attribute__((constructor(101))) void MapOnlyUsedCode() {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(__executable_start) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(etext);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_RANDOM);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1) {

@@ -630,15 +630,18 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
       return;
     }
     if (!live->target_exists) {
-      resp.diagnostics.AddError(PlatformWords(target->platform) + " not found",
-                                "The target " + target->Id() +
-                                    " does not exist (or is not visible with these credentials). "
-                                    "Create it first, or fix the id.",
-                                AttributePath().Attr(blk));
-      return;
+      // A warning, not an error: the plan must still show the allowlist to be created (a
+      // scheduled drift run after someone deleted the group), and the group may be created
+      // by this same run. Apply fails with an error if it still does not exist then.
+      resp.diagnostics.AddWarning(PlatformWords(target->platform) + " not found",
+                                  "The target " + target->Id() +
+                                      " does not exist (or is not visible with these credentials). "
+                                      "Apply will fail unless it exists by then.",
+                                  AttributePath().Attr(blk));
+    } else {
+      priv = PrivateData::From(*live);
+      resp.planned_private = priv.Encode();
     }
-    priv = PrivateData::From(*live);
-    resp.planned_private = priv.Encode();
   }
 
   auto comp = CompileFor(*data, req.config, *target, priv, prior_rules, resp.diagnostics);

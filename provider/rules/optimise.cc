@@ -105,7 +105,10 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
   };
   struct Atom {
     int scope;
+    int rank;         // the scope's position in value order (set once all scopes are known)
     uint64_t hi, lo;  // address bytes, big-endian, for cheap comparison
+    // (len, transport, range.from, range.to) packed so one comparison orders them all.
+    uint64_t tail;
     int len;
     int transport;
     net::PortRange range;
@@ -124,7 +127,9 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
       uint64_t hi = 0, lo = 0;
       for (int i = 0; i < 8; ++i) hi = (hi << 8) | c.addr[i];
       for (int i = 8; i < 16; ++i) lo = (lo << 8) | c.addr[i];
-      atoms.push_back({si, hi, lo, c.prefix_len, int(f.transport), f.ports, f.row, &c});
+      const uint64_t tail = (uint64_t(c.prefix_len) << 40) | (uint64_t(f.transport) << 32) |
+                            (uint64_t(f.ports.from) << 16) | uint64_t(f.ports.to);
+      atoms.push_back({si, 0, hi, lo, tail, c.prefix_len, int(f.transport), f.ports, f.row, &c});
     }
   }
   // Scopes sorted by value so the output order does not depend on flow order.
@@ -133,14 +138,12 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
     int r = 0;
     for (const auto& [s, idx] : scope_index) scope_rank[idx] = r++;
   }
-  std::sort(atoms.begin(), atoms.end(), [&](const Atom& a, const Atom& b) {
-    int ra = scope_rank[a.scope], rb = scope_rank[b.scope];
-    if (ra != rb) return ra < rb;
+  for (auto& a : atoms) a.rank = scope_rank[a.scope];
+  std::sort(atoms.begin(), atoms.end(), [](const Atom& a, const Atom& b) {
+    if (a.rank != b.rank) return a.rank < b.rank;
     if (a.hi != b.hi) return a.hi < b.hi;
     if (a.lo != b.lo) return a.lo < b.lo;
-    if (a.len != b.len) return a.len < b.len;
-    if (a.transport != b.transport) return a.transport < b.transport;
-    if (a.range != b.range) return a.range < b.range;
+    if (a.tail != b.tail) return a.tail < b.tail;
     return a.row < b.row;
   });
 

@@ -82,8 +82,7 @@ class AwsRenderer {
                            " supernets the list must hold",
                        "target.prefix_list_max_entries");
     }
-    std::vector<Group> groups_copy = groups;
-    BuildUnits(std::move(groups));
+    BuildUnits(groups);
 
     Compiled c;
     std::map<Bucket, int> counts = Counts();
@@ -106,24 +105,25 @@ class AwsRenderer {
     // ports the catalog does not ask for, so it happens only when the user declared a
     // rule_budget (their consent); otherwise the plan fails and lists the options.
     std::map<Bucket, int> unmerged = counts;
-    if (t_.rule_budget == 0) return Exhausted(unmerged, groups_copy, /*merging_tried=*/false);
+    if (t_.rule_budget == 0) return Exhausted(unmerged, groups, /*merging_tried=*/false);
     // Merging cannot go below one range per unit: fail fast when even that is too much.
     std::map<Bucket, int> floor;
     for (const auto& u : units_) floor[{u.direction, u.family}] += u.Weight(pl_weight_);
     for (const auto& [b, n] : floor) {
-      if (n > TotalCap(b, t_.groups)) return Exhausted(unmerged, groups_copy, true);
+      if (n > TotalCap(b, t_.groups)) return Exhausted(unmerged, groups, true);
     }
     while (!Packs(t_.groups)) {
-      if (!MergeOnce()) return Exhausted(unmerged, groups_copy, true);
+      if (!MergeOnce()) return Exhausted(unmerged, groups, true);
     }
     c.strategy = "merged";
     return Emit(std::move(c), t_.groups);
   }
 
  private:
-  void BuildUnits(std::vector<Group> groups) {
-    for (auto& g : groups) {
-      for (auto& tr : g.allowed) {
+  // Copies what the units need; `groups` stays intact for Exhausted()'s probe.
+  void BuildUnits(const std::vector<Group>& groups) {
+    for (const auto& g : groups) {
+      for (const auto& tr : g.allowed) {
         Unit u;
         u.direction = g.direction;
         u.family = g.family;
@@ -138,7 +138,7 @@ class AwsRenderer {
                               v4_supernets_.end(), std::back_inserter(rest));
           u.cidrs = std::move(rest);
         }
-        u.ranges = std::move(tr.ranges);
+        u.ranges = tr.ranges;
         u.extras.resize(u.ranges.size());
         u.merged_from.resize(u.ranges.size());
         units_.push_back(std::move(u));
@@ -163,7 +163,10 @@ class AwsRenderer {
     size_t total = 0;
     for (const auto& u : units_) total += u.ranges.size() * (u.cidrs.size() + (u.prefix_list ? 1 : 0));
     out.reserve(total);
+    const std::string pl_peer = PlPeer();
     for (const auto& u : units_) {
+      // A unit's peers are the same for each of its ranges: format them once.
+      const std::vector<std::string> cidr_texts = CidrStrings(u.cidrs);
       for (size_t i = 0; i < u.ranges.size(); ++i) {
         const auto& r = u.ranges[i];
         // Every peer of a range shares its description and provenance: build them once.
@@ -173,24 +176,29 @@ class AwsRenderer {
         proto.description = Describe(res_, r.rows, PortsText(u.transport, {r.range}), 255);
         proto.services = ServicesOf(res_, r.rows);
         proto.rows = RowIdsOf(res_, r.rows);
+        const std::string key_prefix = RuleKey(u, r.range, "");
+        const size_t peers = u.cidrs.size() + (u.prefix_list ? 1 : 0);
+        size_t made = 0;
+        // The last peer of a range takes the prototype itself instead of a copy.
         auto make = [&](const std::string& peer, int weight) {
           Placed p;
-          p.rule = proto;
-          p.rule.key = RuleKey(u, r.range, peer);
+          p.rule = ++made == peers ? std::move(proto) : proto;
+          p.rule.key.reserve(key_prefix.size() + peer.size());
+          p.rule.key = key_prefix;
+          p.rule.key += peer;
           p.weight = weight;
           p.unit = &u;
           p.range_index = i;
           return p;
         };
-        for (const auto& c : u.cidrs) {
-          std::string text = c.ToString();
+        for (const auto& text : cidr_texts) {
           Placed p = make(text, 1);
-          p.rule.remote_cidrs = {std::move(text)};
+          p.rule.remote_cidrs = {text};
           out.push_back(std::move(p));
         }
         if (u.prefix_list) {
-          Placed p = make(PlPeer(), pl_weight_);
-          p.rule.remote_prefix_list = PlPeer();
+          Placed p = make(pl_peer, pl_weight_);
+          p.rule.remote_prefix_list = pl_peer;
           out.push_back(std::move(p));
         }
       }
@@ -212,13 +220,17 @@ class AwsRenderer {
   // delete plus a create in the plan); a rule whose preferred group is full takes the first
   // group with room. One group: everything in group 0.
   bool Assign(std::vector<Placed>& rules, int groups) const {
-    std::map<std::pair<Bucket, int>, int> used;  // (bucket, group) -> weight used
+    // Weight used per (bucket, group), flat: 2 directions x 2 families x `groups`.
+    std::vector<int> used_flat(size_t(4) * size_t(std::max(groups, 1)), 0);
+    auto used = [&](const Bucket& b, int g) -> int& {
+      return used_flat[size_t((int(b.direction) * 2 + int(b.family)) * std::max(groups, 1) + g)];
+    };
     std::vector<Placed*> deferred;
     for (auto& p : rules) {
       Bucket b{p.rule.direction, p.unit->family};
       int g = groups <= 1 ? 0 : int(StableHash(p.rule.key) % uint64_t(groups));
-      if (used[{b, g}] + p.weight <= Cap(b, g)) {
-        used[{b, g}] += p.weight;
+      if (used(b, g) + p.weight <= Cap(b, g)) {
+        used(b, g) += p.weight;
         p.rule.group_index = g;
       } else {
         deferred.push_back(&p);
@@ -228,8 +240,8 @@ class AwsRenderer {
       Bucket b{p->rule.direction, p->unit->family};
       bool placed = false;
       for (int g = 0; g < groups && !placed; ++g) {
-        if (used[{b, g}] + p->weight <= Cap(b, g)) {
-          used[{b, g}] += p->weight;
+        if (used(b, g) + p->weight <= Cap(b, g)) {
+          used(b, g) += p->weight;
           p->rule.group_index = g;
           placed = true;
         }
@@ -320,7 +332,8 @@ class AwsRenderer {
       return MakeError(ErrorCode::kInternal, "AWS rule packing failed after it was checked");
     }
     int used_groups = 1;
-    for (const auto& p : placed) {
+    c.rules.reserve(placed.size());
+    for (auto& p : placed) {
       used_groups = std::max(used_groups, p.rule.group_index + 1);
       const Unit& u = *p.unit;
       for (const auto& extra : u.extras[p.range_index]) {

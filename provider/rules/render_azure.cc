@@ -2,6 +2,7 @@
 // several port ranges and prefixes; never protocol "*". Priorities are allocated per
 // direction inside [priority_from, priority_to].
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -137,8 +138,10 @@ Result<Compiled> RenderAzure(const Resolved& resolved, std::vector<Group> groups
         todo.push_back(&r);
       }
     }
-    int free_slots = 0;
-    for (int p = from; p <= to; ++p) free_slots += used.count(p) ? 0 : 1;
+    // Free slots = range size minus the used ones inside it (counted on the sorted set, not
+    // by probing each of up to 4000 priorities).
+    const int free_slots =
+        size - int(std::distance(used.lower_bound(from), used.upper_bound(to)));
     if (int(todo.size()) > free_slots) {
       return MakeError(ErrorCode::kResourceExhausted,
                        std::string("Azure ") + net::DirectionName(dir) + " rules need " +
@@ -147,15 +150,22 @@ Result<Compiled> RenderAzure(const Resolved& resolved, std::vector<Group> groups
                            "-" + std::to_string(to) + ". Options: widen the priority range",
                        "target.priority_from");
     }
-    auto home = [&](const net::FirewallRule* r) {
-      return from + int(std::stoull(HashHex(r->key, 8), nullptr, 16) % uint64_t(size));
+    // Each rule's home slot is computed once, not in every comparison of the sort.
+    struct Todo {
+      net::FirewallRule* rule;
+      int home;
     };
-    std::stable_sort(todo.begin(), todo.end(), [&](auto* a, auto* b) {
-      int ha = home(a), hb = home(b);
-      return ha != hb ? ha < hb : a->key < b->key;
-    });
+    std::vector<Todo> order;
+    order.reserve(todo.size());
     for (auto* r : todo) {
-      int p = home(r);
+      order.push_back(
+          {r, from + int(std::stoull(HashHex(r->key, 8), nullptr, 16) % uint64_t(size))});
+    }
+    std::stable_sort(order.begin(), order.end(), [](const Todo& a, const Todo& b) {
+      return a.home != b.home ? a.home < b.home : a.rule->key < b.rule->key;
+    });
+    for (const auto& [r, home] : order) {
+      int p = home;
       while (used.count(p)) p = p == to ? from : p + 1;
       r->priority = p;
       used.insert(p);

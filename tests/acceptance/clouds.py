@@ -239,8 +239,10 @@ class AwsEnv:
         raise AssertionError(f"could not drain pending faults: {fault_stats(self.control)}")
 
     def prefix_lists(self, name: str) -> list[dict[str, Any]]:
-        return self.ec2.describe_managed_prefix_lists(
+        """Live prefix lists of that name (moto keeps deleted ones as delete-complete)."""
+        lists = self.ec2.describe_managed_prefix_lists(
             Filters=[{"Name": "prefix-list-name", "Values": [name]}])["PrefixLists"]
+        return [p for p in lists if p.get("State") not in ("delete-complete", "delete-in-progress")]
 
     def prefix_list_entries(self, pl_id: str) -> list[str]:
         return [e["Cidr"] for e in
@@ -325,7 +327,10 @@ class AzureEnv:
                                           headers={"Authorization": f"Bearer {self.token()}"})
         if status not in expect:
             raise AssertionError(f"ARM {method} {path} -> {status}: {data}")
-        if status in (201, 202) and method in ("PUT", "DELETE"):
+        # ARM answers an update with 200 and still runs it asynchronously: follow the
+        # operation whenever there is one, as az and the SDKs do.
+        if method in ("PUT", "DELETE") and (status in (201, 202) or any(
+                h.lower() == "azure-asyncoperation" for h in headers)):
             self._wait(headers)
         return data
 

@@ -1,4 +1,5 @@
 #include "provider/cloud/azure/arm_client.h"
+#include "provider/base/log.h"
 
 #include <algorithm>
 #include <map>
@@ -368,6 +369,22 @@ Result<http::Response> ArmClient::Send(
       return a;
     };
     auto result = http::WithRetry(config_.retry, call, classify, cancel, nullptr, config_.sleep);
+    // "Another operation is in progress" lasts as long as that operation, which can be
+    // minutes: keep waiting for it (up to the operation time limit) instead of giving up
+    // after the attempts meant for throttling and transient faults.
+    const auto busy_deadline = std::chrono::steady_clock::now() + config_.max_operation_time;
+    std::chrono::milliseconds waited{0};  // counts injected (test) sleeps too
+    while (result.ok() && (result->status == 409 || result->status == 429) && IsBusyCode(result->body) &&
+           std::chrono::steady_clock::now() < busy_deadline && waited < config_.max_operation_time) {
+      if (cancel && cancel->load()) return MakeError(ErrorCode::kCancelled, "cancelled");
+      auto wait = http::ParseRetryAfter(*result).value_or(std::chrono::milliseconds(1000));
+      wait = std::min(std::max(wait, std::chrono::milliseconds(100)), config_.max_poll_interval);
+      log::Debug("arm: NSG busy with another operation; waiting",
+                 {{"wait_ms", std::to_string(wait.count())}});
+      Sleep(wait, cancel);
+      waited += wait;
+      result = http::WithRetry(config_.retry, call, classify, cancel, nullptr, config_.sleep);
+    }
     if (!result.ok()) return result;
     if (result->status == 401 && auth_try == 0) {
       // An expired or revoked token: fetch a new one once, then give up.
