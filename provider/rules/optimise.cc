@@ -157,6 +157,13 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
     const int scope = atoms[i].scope;
     // 2. Merge each prefix's ports (atoms of one prefix are adjacent and sorted).
     std::vector<Entry> entries;
+    {
+      // One entry per distinct prefix of the scope: reserve for the scope's atoms so the
+      // entries (two vectors each) are never moved by growth.
+      size_t end = i;
+      while (end < atoms.size() && atoms[end].scope == scope) ++end;
+      entries.reserve(end - i);
+    }
     while (i < atoms.size() && atoms[i].scope == scope) {
       Entry e{*atoms[i].cidr, {}};
       const uint64_t hi = atoms[i].hi, lo = atoms[i].lo;
@@ -184,18 +191,27 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
     // 3. Drop ports a covering prefix already allows (union semantics: still allowed).
     //    In (address, length) order the covering prefixes of an entry form a stack.
     std::vector<const Entry*> stack;
-    std::vector<std::pair<const net::Cidr*, std::array<std::vector<RangeWithRows>, 2>>> reduced;
+    // Most entries have no covering ancestor: they point at their own ranges instead of
+    // copying them; only entries that lose ports to an ancestor get an owned copy.
+    using PerTransport = std::array<std::vector<RangeWithRows>, 2>;
+    std::vector<PerTransport> owned;
+    owned.reserve(entries.size());  // stable addresses for the pointers below
+    std::vector<std::pair<const net::Cidr*, const PerTransport*>> reduced;
     reduced.reserve(entries.size());
     for (const auto& e : entries) {
       while (!stack.empty() && !stack.back()->cidr.Contains(e.cidr)) stack.pop_back();
-      auto r = e.merged;
-      for (const Entry* anc : stack) {
-        for (int t = 0; t < 2; ++t) {
-          if (!r[t].empty() && !anc->merged[t].empty()) r[t] = SubtractWithRows(r[t], Plain(anc->merged[t]));
+      const PerTransport* r = &e.merged;
+      if (!stack.empty()) {
+        PerTransport& copy = owned.emplace_back(e.merged);
+        for (const Entry* anc : stack) {
+          for (int t = 0; t < 2; ++t) {
+            if (!copy[t].empty() && !anc->merged[t].empty()) copy[t] = SubtractWithRows(copy[t], Plain(anc->merged[t]));
+          }
         }
+        r = &copy;
       }
       stack.push_back(&e);
-      if (!r[0].empty() || !r[1].empty()) reduced.push_back({&e.cidr, std::move(r)});
+      if (!(*r)[0].empty() || !(*r)[1].empty()) reduced.push_back({&e.cidr, r});
     }
     // 4. Group prefixes by the exact ports they need.
     struct Acc {
@@ -205,19 +221,31 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
     };
     std::vector<Acc> accs;
     std::map<Signature, int> acc_index;
+    // The signature is built in a reused scratch and looked up before anything is
+    // inserted: most prefixes join an existing group, and map::emplace would build (and
+    // then drop) a node holding a copy of the signature every time.
+    Signature scratch;
     auto add = [&](const net::Cidr& c, int t0, int t1,
                    const std::array<std::vector<RangeWithRows>, 2>& per_t) {
-      Signature sig;
+      size_t n = 0;
       for (int t = t0; t <= t1; ++t) {
-        if (!per_t[t].empty()) sig.push_back({t, Plain(per_t[t])});
+        if (per_t[t].empty()) continue;
+        if (scratch.size() <= n) scratch.emplace_back();
+        scratch[n].first = t;
+        auto& plain = scratch[n].second;
+        plain.clear();
+        for (const auto& x : per_t[t]) plain.push_back(x.range);
+        ++n;
       }
-      if (sig.empty()) return;
-      auto [it, fresh] = acc_index.emplace(sig, int(accs.size()));
-      if (fresh) {
+      if (n == 0) return;
+      scratch.resize(n);
+      auto it = acc_index.find(scratch);
+      if (it == acc_index.end()) {
+        it = acc_index.emplace(scratch, int(accs.size())).first;
         Acc a;
-        a.rows.resize(sig.size());
-        for (size_t k = 0; k < sig.size(); ++k) a.rows[k].resize(sig[k].second.size());
-        a.sig = std::move(sig);
+        a.rows.resize(scratch.size());
+        for (size_t k = 0; k < scratch.size(); ++k) a.rows[k].resize(scratch[k].second.size());
+        a.sig = scratch;
         accs.push_back(std::move(a));
       }
       Acc& acc = accs[it->second];
@@ -232,10 +260,10 @@ std::vector<Group> Optimise(const Resolved& resolved, const OptimiseOptions& opt
     };
     for (const auto& [c, per_t] : reduced) {
       if (options.group_protocols) {
-        add(*c, 0, 1, per_t);
+        add(*c, 0, 1, *per_t);
       } else {
-        add(*c, 0, 0, per_t);
-        add(*c, 1, 1, per_t);
+        add(*c, 0, 0, *per_t);
+        add(*c, 1, 1, *per_t);
       }
     }
     // 5. Collapse each group's prefixes (siblings with equal ports join). Groups come out

@@ -3,6 +3,7 @@
 // group; a prefix-list reference weighs its MaxEntries.
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "provider/rules/render.h"
 
@@ -37,15 +38,41 @@ std::string BucketName(const Bucket& b) {
 }
 
 std::string RuleKey(const Unit& u, const net::PortRange& r, const std::string& peer) {
-  return std::string(net::DirectionName(u.direction)) + " " + net::TransportName(u.transport) +
-         "/" + r.ToString() + " " + peer;
+  // Appended in place: the operator+ chain made a temporary per piece.
+  const std::string_view dir = net::DirectionName(u.direction);
+  const std::string_view transport = net::TransportName(u.transport);
+  const std::string ports = r.ToString();
+  std::string key;
+  key.reserve(dir.size() + transport.size() + ports.size() + peer.size() + 3);
+  key += dir;
+  key += ' ';
+  key += transport;
+  key += '/';
+  key += ports;
+  key += ' ';
+  key += peer;
+  return key;
 }
 
+// One rule to be, before it is built: enough to sort, weigh and place it. Building the
+// FirewallRules only after sorting and placing keeps them out of the sort and out of the
+// packing probe, and lets each be built once, in its final position.
 struct Placed {
-  net::FirewallRule rule;
-  int weight = 1;
+  std::string key;
   const Unit* unit = nullptr;
   size_t range_index = 0;
+  size_t peer_offset = 0;  // where the peer text starts in `key`
+  bool prefix_list = false;
+  int weight = 1;
+  int group_index = 0;
+  size_t shared = 0;  // index of the range's shared provenance
+};
+
+// Description, services and rows of one (unit, range): every peer of a range shares them.
+struct Shared {
+  std::string description;
+  std::vector<std::string> services, rows;
+  size_t uses = 0;  // rules still to build from it; the last one takes it by move
 };
 
 class AwsRenderer {
@@ -164,54 +191,31 @@ class AwsRenderer {
     for (const auto& u : units_) total += u.ranges.size() * (u.cidrs.size() + (u.prefix_list ? 1 : 0));
     out.reserve(total);
     const std::string pl_peer = PlPeer();
+    size_t shared = 0;
     for (const auto& u : units_) {
       // A unit's peers are the same for each of its ranges: format them once.
       const std::vector<std::string> cidr_texts = CidrStrings(u.cidrs);
-      for (size_t i = 0; i < u.ranges.size(); ++i) {
-        const auto& r = u.ranges[i];
-        // Every peer of a range shares its description and provenance: build them once.
-        net::FirewallRule proto;
-        proto.direction = u.direction;
-        proto.allowed = {{u.transport, {r.range}}};
-        proto.description = Describe(res_, r.rows, PortsText(u.transport, {r.range}), 255);
-        proto.services = ServicesOf(res_, r.rows);
-        proto.rows = RowIdsOf(res_, r.rows);
-        const std::string key_prefix = RuleKey(u, r.range, "");
-        const size_t peers = u.cidrs.size() + (u.prefix_list ? 1 : 0);
-        size_t made = 0;
-        // The last peer of a range takes the prototype itself instead of a copy.
-        auto make = [&](const std::string& peer, int weight) {
-          Placed p;
-          p.rule = ++made == peers ? std::move(proto) : proto;
-          p.rule.key.reserve(key_prefix.size() + peer.size());
-          p.rule.key = key_prefix;
-          p.rule.key += peer;
-          p.weight = weight;
+      for (size_t i = 0; i < u.ranges.size(); ++i, ++shared) {
+        const std::string key_prefix = RuleKey(u, u.ranges[i].range, "");
+        auto add = [&](const std::string& peer, bool pl, int weight) {
+          Placed& p = out.emplace_back();
+          p.key.reserve(key_prefix.size() + peer.size());
+          p.key = key_prefix;
+          p.key += peer;
           p.unit = &u;
           p.range_index = i;
-          return p;
+          p.peer_offset = key_prefix.size();
+          p.prefix_list = pl;
+          p.weight = weight;
+          p.shared = shared;
         };
-        for (const auto& text : cidr_texts) {
-          Placed p = make(text, 1);
-          p.rule.remote_cidrs = {text};
-          out.push_back(std::move(p));
-        }
-        if (u.prefix_list) {
-          Placed p = make(pl_peer, pl_weight_);
-          p.rule.remote_prefix_list = pl_peer;
-          out.push_back(std::move(p));
-        }
+        for (const auto& text : cidr_texts) add(text, false, 1);
+        if (u.prefix_list) add(pl_peer, true, pl_weight_);
       }
     }
-    // Sort through an index: moving whole rules around costs more than the comparison.
-    std::vector<size_t> order(out.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return out[a].rule.key < out[b].rule.key; });
-    std::vector<Placed> sorted;
-    sorted.reserve(out.size());
-    for (size_t i : order) sorted.push_back(std::move(out[i]));
-    return sorted;
+    std::sort(out.begin(), out.end(),
+              [](const Placed& a, const Placed& b) { return a.key < b.key; });
+    return out;
   }
 
   // Fills groups in key order per bucket; false when `groups` are not enough.
@@ -227,22 +231,22 @@ class AwsRenderer {
     };
     std::vector<Placed*> deferred;
     for (auto& p : rules) {
-      Bucket b{p.rule.direction, p.unit->family};
-      int g = groups <= 1 ? 0 : int(StableHash(p.rule.key) % uint64_t(groups));
+      Bucket b{p.unit->direction, p.unit->family};
+      int g = groups <= 1 ? 0 : int(StableHash(p.key) % uint64_t(groups));
       if (used(b, g) + p.weight <= Cap(b, g)) {
         used(b, g) += p.weight;
-        p.rule.group_index = g;
+        p.group_index = g;
       } else {
         deferred.push_back(&p);
       }
     }
     for (Placed* p : deferred) {
-      Bucket b{p->rule.direction, p->unit->family};
+      Bucket b{p->unit->direction, p->unit->family};
       bool placed = false;
       for (int g = 0; g < groups && !placed; ++g) {
         if (used(b, g) + p->weight <= Cap(b, g)) {
           used(b, g) += p->weight;
-          p->rule.group_index = g;
+          p->group_index = g;
           placed = true;
         }
       }
@@ -331,18 +335,51 @@ class AwsRenderer {
     if (!Assign(placed, groups)) {
       return MakeError(ErrorCode::kInternal, "AWS rule packing failed after it was checked");
     }
+    // Provenance per (unit, range), built once and shared by the range's peers.
+    std::vector<Shared> shared;
+    for (const auto& u : units_) {
+      for (const auto& r : u.ranges) {
+        Shared& sh = shared.emplace_back();
+        sh.description = Describe(res_, r.rows, PortsText(u.transport, {r.range}), 255);
+        sh.services = ServicesOf(res_, r.rows);
+        sh.rows = RowIdsOf(res_, r.rows);
+      }
+    }
+    for (const auto& p : placed) ++shared[p.shared].uses;
     int used_groups = 1;
     c.rules.reserve(placed.size());
     for (auto& p : placed) {
-      used_groups = std::max(used_groups, p.rule.group_index + 1);
+      used_groups = std::max(used_groups, p.group_index + 1);
       const Unit& u = *p.unit;
+      Shared& sh = shared[p.shared];
+      net::FirewallRule& rule = c.rules.emplace_back();
+      if (p.prefix_list) {
+        rule.remote_prefix_list.assign(p.key, p.peer_offset, std::string::npos);
+      } else {
+        rule.remote_cidrs.emplace_back(p.key, p.peer_offset, std::string::npos);
+      }
+      rule.key = std::move(p.key);
+      rule.direction = u.direction;
+      // Built in place: an initializer list would build temporaries and copy them.
+      net::TransportPorts& tp = rule.allowed.emplace_back();
+      tp.transport = u.transport;
+      tp.ports.push_back(u.ranges[p.range_index].range);
+      rule.group_index = p.group_index;
+      if (--sh.uses == 0) {
+        rule.description = std::move(sh.description);
+        rule.services = std::move(sh.services);
+        rule.rows = std::move(sh.rows);
+      } else {
+        rule.description = sh.description;
+        rule.services = sh.services;
+        rule.rows = sh.rows;
+      }
       for (const auto& extra : u.extras[p.range_index]) {
         c.over_permission.push_back(
-            {p.rule.key, u.transport, extra,
+            {rule.key, u.transport, extra,
              "merged " + u.merged_from[p.range_index] + " to fit " + std::to_string(limit_) +
                  " rules per security group"});
       }
-      c.rules.push_back(std::move(p.rule));
     }
     if (used_groups > 1) {
       c.notes.push_back("spread over " + std::to_string(used_groups) + " security groups");

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <string_view>
 
 #include "provider/rules/render.h"
 
@@ -118,29 +119,49 @@ std::string Describe(const Resolved& r, const std::vector<int>& rows, const std:
                      size_t max_len) {
   bool classes[3] = {false, false, false};
   for (int i : rows) classes[int(r.rows[i].traffic_class)] = true;
-  std::string cls;
+  // The tail is ": <classes> <what>"; built in place, without temporaries.
+  std::string_view cls_parts[3];
+  size_t n_cls = 0, cls_len = 0;
   for (int c = 0; c < 3; ++c) {
     if (!classes[c]) continue;
-    if (!cls.empty()) cls += "/";
-    cls += ClassName(catalog::TrafficClass(c));
+    cls_parts[n_cls] = ClassName(catalog::TrafficClass(c));
+    cls_len += cls_parts[n_cls].size() + (n_cls ? 1 : 0);
+    ++n_cls;
   }
-  std::string tail = ": " + cls + " " + what;
-  std::string s = "Office@Hand ";
+  const size_t tail_size = 2 + cls_len + 1 + what.size();
+  constexpr std::string_view kHead = "Office@Hand ";
+  std::string s;
+  s.reserve(std::min(max_len, size_t(1024)) + 8);
+  s = kHead;
   // The ports (the tail) matter most to a reviewer: when too long, cut the row list.
-  size_t budget = max_len > tail.size() + s.size() + 3 ? max_len - tail.size() : 0;
+  size_t budget = max_len > tail_size + kHead.size() + 3 ? max_len - tail_size : 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::string next = (i ? ", " : "") + r.rows[rows[i]].row;
-    if (budget && s.size() + next.size() + 3 > budget) {
+    const std::string& row = r.rows[rows[i]].row;
+    size_t next = (i ? 2 : 0) + row.size();
+    if (budget && s.size() + next + 3 > budget) {
       s += "...";
       break;
     }
-    s += next;
+    if (i) s += ", ";
+    s += row;
   }
-  s += tail;
-  std::string clean;
-  for (unsigned char ch : s) clean += (ch >= 0x20 && ch < 0x7f) ? char(ch) : '?';
-  if (max_len > 3 && clean.size() > max_len) clean = clean.substr(0, max_len - 3) + "...";
-  return clean;
+  s += ": ";
+  for (size_t c = 0; c < n_cls; ++c) {
+    if (c) s += '/';
+    s += cls_parts[c];
+  }
+  s += ' ';
+  s += what;
+  // Same length in, same length out: non-printable bytes become '?' in place.
+  for (auto& ch : s) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    if (!(u >= 0x20 && u < 0x7f)) ch = '?';
+  }
+  if (max_len > 3 && s.size() > max_len) {
+    s.resize(max_len - 3);
+    s += "...";
+  }
+  return s;
 }
 
 std::string SafeName(const std::string& text, size_t max_len, bool lower) {

@@ -29,7 +29,11 @@ Result<std::vector<net::Cidr>> ParseParameter(const std::vector<std::string>& va
 }
 
 std::string Join(const std::vector<std::string>& v, const char* sep) {
+  const size_t sep_len = std::char_traits<char>::length(sep);
+  size_t len = 0;
+  for (const auto& x : v) len += x.size() + sep_len;
   std::string s;
+  s.reserve(len);
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) s += sep;
     s += v[i];
@@ -71,6 +75,18 @@ class Resolver {
       }
       wanted.insert(id);
     }
+    // Reserve the output tables once: growing them row by row reallocated vectors of
+    // large elements, and each large allocation made malloc consolidate its free lists.
+    size_t max_rows = 0, max_flows = 0;
+    for (const auto& s : catalog_.services) {
+      max_rows += s.rows.size();
+      for (const auto& row : s.rows) max_flows += row.ports.size();
+    }
+    out_.rows.reserve(max_rows);
+    out_.unenforceable.reserve(max_rows * 2);
+    out_.flows.reserve(max_flows);
+    out_.notes.reserve(max_rows + catalog_.advisories.size());
+    note_hashes_.reserve(max_rows + catalog_.advisories.size());
     std::deque<const catalog::Service*> queue;
     std::set<std::string_view> seen;
     for (const auto& s : catalog_.services) {
@@ -147,7 +163,11 @@ class Resolver {
       return;
     }
     // Ports, by qualifier.
-    std::vector<const catalog::PortSpec*> ports, group_ports;
+    // Scratch lists kept across rows: per-row vectors were an allocation each.
+    std::vector<const catalog::PortSpec*>& ports = ports_scratch_;
+    std::vector<const catalog::PortSpec*>& group_ports = group_ports_scratch_;
+    ports.clear();
+    group_ports.clear();
     std::vector<std::string> alternatives;
     for (const auto& p : row.ports) {
       bool on = true;
@@ -182,7 +202,7 @@ class Resolver {
     std::vector<net::Cidr> remote, local;
     if (d.supernets || d.within_supernets) remote = out_.supernets;
     remote.insert(remote.end(), d.cidrs.begin(), d.cidrs.end());
-    std::vector<std::string> missing;
+    bool missing = false;
     for (const auto& p : d.parameters) {
       if (!p.wan) {
         Unenforce(svc, row, "LAN only (no WAN firewall traversal): not a WAN rule", {p.text});
@@ -193,28 +213,56 @@ class Resolver {
       } else if (p.parameter == kSftpServerAddresses && !sftp_servers_.empty()) {
         local.insert(local.end(), sftp_servers_.begin(), sftp_servers_.end());
       } else {
-        missing.push_back(p.parameter);
+        missing = true;
         Unenforce(svc, row, "needs input: " + p.parameter, {p.text});
       }
     }
     // A row missing an input is skipped whole: opening half of it (the Archiver addresses
     // to any local host) would allow more than the vendor asks.
-    if (!missing.empty()) return;
+    if (missing) return;
 
-    std::vector<std::string> names = d.fqdns;
-    names.insert(names.end(), d.wildcards.begin(), d.wildcards.end());
-    for (const auto& [group, hosts] : d.groups) names.insert(names.end(), hosts.begin(), hosts.end());
+    // The names (FQDNs, wildcards, group hosts, in that order) are only joined into a note
+    // for most rows: build the list itself only when it is handed to Unenforce.
+    size_t n_names = d.fqdns.size() + d.wildcards.size();
+    for (const auto& [group, hosts] : d.groups) n_names += hosts.size();
+    auto join_names = [&]() {
+      std::string s;
+      size_t names_len = 0;
+      for (const auto& n : d.fqdns) names_len += n.size() + 2;
+      for (const auto& n : d.wildcards) names_len += n.size() + 2;
+      for (const auto& [group, hosts] : d.groups) {
+        for (const auto& n : hosts) names_len += n.size() + 2;
+      }
+      s.reserve(names_len);
+      bool first = true;
+      auto put = [&s, &first](const std::string& n) {
+        if (!first) s += ", ";
+        first = false;
+        s += n;
+      };
+      for (const auto& n : d.fqdns) put(n);
+      for (const auto& n : d.wildcards) put(n);
+      for (const auto& [group, hosts] : d.groups) {
+        for (const auto& n : hosts) put(n);
+      }
+      return s;
+    };
     bool names_covered = false;
-    if (!names.empty()) {
+    if (n_names > 0) {
       if (d.supernets && d.alternatives) {
         names_covered = true;
-        Note(row.id + ": uses the IP supernets (the row offers supernets or " + Join(names, ", ") +
+        Note(row.id + ": uses the IP supernets (the row offers supernets or " + join_names() +
              ")");
       } else if (d.within_supernets) {
         names_covered = true;
-        Note(row.id + ": " + Join(names, ", ") +
+        Note(row.id + ": " + join_names() +
              " are within the supernets; the supernet rule covers them");
       } else {
+        std::vector<std::string> names;
+        names.reserve(n_names);
+        names.insert(names.end(), d.fqdns.begin(), d.fqdns.end());
+        names.insert(names.end(), d.wildcards.begin(), d.wildcards.end());
+        for (const auto& [group, hosts] : d.groups) names.insert(names.end(), hosts.begin(), hosts.end());
         // The reason is built before `names` is handed over (argument order is unspecified).
         std::string reason =
             (remote.empty() ? "domain names only: an L3/L4 firewall cannot allow "
@@ -235,15 +283,21 @@ class Resolver {
     if (!local.empty()) local = CollapsePrefixes(std::move(local));
     int idx = static_cast<int>(out_.rows.size());
     out_.rows.push_back({svc.id, row.id, row.traffic_class});
-    for (const auto* p : ports) {
-      Flow f;
+    for (size_t k = 0; k < ports.size(); ++k) {
+      const auto* p = ports[k];
+      Flow& f = out_.flows.emplace_back();
       f.direction = row.direction;
       f.transport = p->transport;
       f.ports = p->range;
-      f.remote = remote;
-      f.local = local;
+      // The last port takes the peer lists; the others copy them.
+      if (k + 1 == ports.size()) {
+        f.remote = std::move(remote);
+        f.local = std::move(local);
+      } else {
+        f.remote = remote;
+        f.local = local;
+      }
       f.row = idx;
-      out_.flows.push_back(std::move(f));
     }
   }
 
@@ -251,7 +305,8 @@ class Resolver {
   const Selection& sel_;
   std::vector<net::Cidr> sip_peers_, sftp_servers_;
   Resolved out_;
-  std::unordered_multimap<size_t, size_t> note_hashes_;  // hash -> index in notes
+  std::unordered_multimap<size_t, size_t> note_hashes_;
+  std::vector<const catalog::PortSpec*> ports_scratch_, group_ports_scratch_;  // hash -> index in notes
 };
 
 }  // namespace
