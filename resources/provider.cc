@@ -5,7 +5,7 @@
 
 #include "provider/base/log.h"
 #include "provider/catalog/loader.h"
-#include "provider/cloud/http/transport.h"
+#include "provider/cloud/http/fetch.h"
 #include "resources/values.h"
 
 namespace prov::resources {
@@ -199,22 +199,6 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-Result<std::string> Fetch(const std::string& url) {
-  if (url.rfind("file://", 0) == 0) return ReadFile(url.substr(7));
-  auto transport = cloud::http::NewCurlTransport();
-  cloud::http::Request req;
-  req.method = "GET";
-  req.url = url;
-  req.timeout = std::chrono::seconds(30);
-  auto resp = transport->Do(req);
-  if (!resp.ok()) return resp.error();
-  if (resp->status != 200) {
-    return MakeError(ErrorCode::kUnavailable,
-                     "GET " + url + " answered HTTP " + std::to_string(resp->status));
-  }
-  return resp->body;
-}
-
 void FillStrings(const cty::Value& o, const std::string& attr, std::vector<std::string>& out) {
   if (auto v = GetStrings(o, attr)) out = *v;
 }
@@ -236,7 +220,7 @@ void OfficeProvider::Configure(const protocol::CallContext& ctx, const protocol:
   auto sha = GetString(c, "catalog_sha256");
   if (file || url) {
     std::string origin = file ? "file:" + *file : "url:" + *url;
-    auto bytes = file ? ReadFile(*file) : Fetch(*url);
+    auto bytes = file ? ReadFile(*file) : cloud::http::FetchDocument(*url);
     AttributePath where = AttributePath().Attr(file ? "catalog_file" : "catalog_url");
     if (!bytes.ok()) {
       diags.AddError("Reading the Office@Hand catalog (" + origin + ")", bytes.error(), where);

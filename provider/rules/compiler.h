@@ -47,7 +47,10 @@ struct TargetOptions {
   int rule_quota = 0;              // AWS: declared per-direction quota (0 = profile default)
   int rule_budget = 0;             // max rules per group/target (0 = platform limit)
   bool prefix_list = false;        // AWS: reference a prefix list for the supernets
-  std::string prefix_list_id;      // known id, or "" (rules then hold a placeholder)
+  // Known id, or "": rules then reference the placeholder "supernets-prefix-list", which is
+  // also part of their keys. The allowlist resource leaves this empty on purpose so keys do
+  // not change once the list exists; it puts the real id into the rules it writes.
+  std::string prefix_list_id;
   int prefix_list_max_entries = 0; // weight of a prefix-list reference (0 = #supernets)
   std::string name_prefix = "oah"; // Azure/GCP rule names
   int priority_from = 0, priority_to = 0;  // Azure range; GCP: priority_from used as is
