@@ -478,7 +478,8 @@ class GcpEnv:
         self.call("POST", "/global/firewalls", body)
 
     def patch_firewall(self, name: str, body: dict[str, Any]) -> None:
-        self.call("PATCH", f"/global/firewalls/{name}", body)
+        # compute.firewalls.patch requires `name` in the body (the fake enforces it).
+        self.call("PATCH", f"/global/firewalls/{name}", {"name": name, **body})
 
     def delete_firewall(self, name: str) -> None:
         self.call("DELETE", f"/global/firewalls/{name}")

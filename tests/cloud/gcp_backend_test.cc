@@ -152,9 +152,142 @@ TEST(GcpBackendTest, HandEditsShowAsDrift) {
   EXPECT_NE(live->rule.description.find("disabled"), std::string::npos);
 }
 
-TEST(GcpBackendTest, ListFilterUsesComputeSyntax) {
+TEST(GcpBackendTest, ListFilterIsARegularExpressionOnOneField) {
+  // The filter's documentation: "You cannot combine constraints on multiple fields using
+  // regular expressions." The name alone is filtered; the network is checked per firewall.
   GcpBackend b(Target(), Client(std::make_shared<FakeTransport>()));
-  EXPECT_EQ(b.ListFilter(), "(name eq \"oah-.*\") (network eq \".*/global/networks/default\")");
+  EXPECT_EQ(b.ListFilter(), "name eq \"oah-.*\"");
+  auto t = std::make_shared<FakeTransport>();
+  t->Push(200, R"({"kind":"compute#firewallList"})");
+  t->Push(200, R"({"kind":"compute#network","name":"default"})");
+  GcpBackend b2(Target(), Client(t));
+  ASSERT_TRUE(b2.Read(nullptr).ok());
+  auto reqs = t->requests();
+  ASSERT_FALSE(reqs.empty());
+  EXPECT_NE(reqs[0].url.find("&filter=name%20eq%20%22oah-.%2A%22"), std::string::npos) << reqs[0].url;
+  EXPECT_EQ(reqs[0].url.find("network"), std::string::npos) << reqs[0].url;
+}
+
+// A firewall of ours as the list returns it.
+std::string ListedFirewall(const std::string& name, const std::string& network) {
+  return R"({"kind":"compute#firewall","name":")" + name +
+         R"(","network":"https://compute.example.test/compute/v1/projects/demo-project/global/networks/)" +
+         network + R"(","direction":"EGRESS","priority":1000,"description":"x [oah:default]",)"
+         R"("destinationRanges":["192.0.2.0/24"],"allowed":[{"IPProtocol":"tcp","ports":["443"]}],)"
+         R"("selfLink":"https://compute.example.test/compute/v1/projects/demo-project/global/firewalls/)" +
+         name + R"(","logConfig":{"enable":false}})";
+}
+
+TEST(GcpBackendTest, FirewallsOfOtherNetworksAreNotOursAndDoNotProveTheNetwork) {
+  auto t = std::make_shared<FakeTransport>();
+  t->Push(200, R"({"kind":"compute#firewallList","items":[)" + ListedFirewall("oah-a", "other") + "]}");
+  t->Push(404, R"({"error":{"code":404,"message":"The resource 'projects/demo-project/global/networks/default' was not found","errors":[{"domain":"global","reason":"notFound","message":"not found"}]}})");
+  GcpBackend b(Target(), Client(t));
+  auto s = b.Read(nullptr);
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  EXPECT_TRUE(s->owned.empty());
+  EXPECT_FALSE(s->target_exists);
+  EXPECT_EQ(s->api_calls, 2);
+
+  // One of ours in the network: one list call, nothing else.
+  auto t2 = std::make_shared<FakeTransport>();
+  t2->Push(200, R"({"kind":"compute#firewallList","items":[)" + ListedFirewall("oah-a", "other") + "," +
+                    ListedFirewall("oah-b", "default") + "]}");
+  GcpBackend b2(Target(), Client(t2));
+  auto s2 = b2.Read(nullptr);
+  ASSERT_TRUE(s2.ok()) << s2.error().ToString();
+  ASSERT_EQ(s2->owned.size(), 1u);
+  EXPECT_EQ(s2->owned[0].rule.name, "oah-b");
+  EXPECT_TRUE(s2->target_exists);
+  EXPECT_EQ(s2->api_calls, 1);
+}
+
+std::string DoneOp(const std::string& type, const std::string& target, const std::string& error = "") {
+  std::string err = error.empty() ? "" : R"(,"error":{"errors":[{"code":")" + error +
+                                             R"(","message":"The resource is not ready"}]},"httpErrorStatusCode":400)";
+  return R"({"kind":"compute#operation","name":"op-)" + type + R"(","status":"DONE","operationType":")" + type +
+         R"(","targetLink":"https://compute.example.test/compute/v1/projects/demo-project/global/firewalls/)" +
+         target + "\"" + err + "}";
+}
+
+TEST(GcpBackendTest, EveryPatchBodyCarriesTheName) {
+  // compute.firewalls.patch requires `name` (discovery document, annotations.required):
+  // an update, and the adoption of our own firewall after "already exists".
+  auto t = std::make_shared<FakeTransport>([](const http::Request& r) -> Result<http::Response> {
+    if (r.method == "PATCH") return JsonResponse(200, DoneOp("patch", r.url.substr(r.url.rfind('/') + 1, 3)));
+    if (r.method == "POST" && r.url.find("/global/firewalls?") != std::string::npos) {
+      return JsonResponse(409, R"({"error":{"code":409,"message":"The resource 'projects/demo-project/global/firewalls/oah-egress-ntp' already exists","errors":[{"domain":"global","reason":"alreadyExists","message":"already exists"}]}})");
+    }
+    if (r.method == "GET") {
+      std::string fw = ListedFirewall("oah-egress-ntp", "default");
+      return JsonResponse(200, fw);
+    }
+    return MakeError(ErrorCode::kInternal, "unexpected " + r.method + " " + r.url);
+  });
+  GcpBackend b(Target(), Client(t));
+  auto rules = testing::RuleSet("oah", 6);
+  LiveState before;
+  LiveRule existing;
+  existing.rule = rules[0];
+  before.owned = {existing};
+  auto changed = rules[0];
+  changed.allowed[0].ports = {{8443, 8443}};
+  net::FirewallRule adopt;
+  for (const auto& r : rules) {
+    if (r.name == "oah-egress-ntp") adopt = r;
+  }
+  ASSERT_FALSE(adopt.name.empty());
+  auto out = b.Apply(before, {{ChangeKind::kUpdate, changed, existing}, {ChangeKind::kCreate, adopt, {}}}, nullptr);
+  ASSERT_FALSE(out.error.has_value()) << out.error->ToString();
+  int patches = 0;
+  for (const auto& r : t->requests()) {
+    if (r.method != "PATCH") continue;
+    ++patches;
+    auto body = json::parse(r.body);
+    std::string name = r.url.substr(r.url.rfind('/') + 1);
+    name = name.substr(0, name.find('?'));
+    ASSERT_TRUE(body.contains("name")) << r.body;
+    EXPECT_EQ(body["name"], name);
+    EXPECT_FALSE(body.contains("network"));
+    EXPECT_FALSE(body.contains("direction"));
+  }
+  EXPECT_EQ(patches, 2);
+}
+
+TEST(GcpBackendTest, OperationEndingWithAnErrorRecordsWhatIsInForce) {
+  // The patch is accepted, its operation ends DONE with an error; the firewall is read back
+  // and the outcome records it as it is (here: unchanged), with a diagnostic naming it.
+  auto rules = testing::RuleSet("oah", 1);
+  GcpBackend probe(Target(), Client(std::make_shared<FakeTransport>()));
+  auto current_fw = probe.ToFirewall(rules[0]);
+  ASSERT_TRUE(current_fw.ok());
+  json live = FirewallToJson(*current_fw);
+  live["selfLink"] = "https://compute.example.test/compute/v1/projects/demo-project/global/firewalls/" + rules[0].name;
+  auto t = std::make_shared<FakeTransport>([&](const http::Request& r) -> Result<http::Response> {
+    if (r.method == "PATCH") {
+      return JsonResponse(200, R"({"kind":"compute#operation","name":"op-patch","status":"RUNNING","operationType":"patch"})");
+    }
+    if (r.url.find("/wait") != std::string::npos) return JsonResponse(200, DoneOp("patch", rules[0].name, "RESOURCE_NOT_READY"));
+    if (r.method == "GET") return JsonResponse(200, live.dump());
+    return MakeError(ErrorCode::kInternal, "unexpected " + r.method + " " + r.url);
+  });
+  GcpBackend b(Target(), Client(t));
+  auto before = b.ToLiveRule(*FirewallFromJson(live));
+  ASSERT_TRUE(before.has_value());
+  auto changed = rules[0];
+  changed.allowed[0].ports = {{8443, 8443}};
+  LiveState state;
+  state.owned = {*before};
+  auto out = b.Apply(state, {{ChangeKind::kUpdate, changed, *before}}, nullptr);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(out.error->remote_code, "RESOURCE_NOT_READY");
+  EXPECT_NE(out.error->message.find("patch operation on " + rules[0].name + " ended with an error"), std::string::npos)
+      << out.error->message;
+  ASSERT_EQ(out.owned_after.size(), 1u);
+  EXPECT_EQ(out.owned_after[0].rule.allowed, before->rule.allowed);
+  auto reqs = t->requests();
+  ASSERT_EQ(reqs.size(), 3u);  // PATCH, wait, GET (the re-read)
+  EXPECT_EQ(reqs[2].method, "GET");
 }
 
 TEST(GcpBackendTest, InvalidTargetIsAnErrorNotACrash) {
@@ -187,6 +320,9 @@ TEST(GcpBackendTest, EmptyListChecksNetworkExistence) {
 TEST(GcpBackendTest, PartialFailureRecordsExactlyWhatExists) {
   // Two inserts: the first operation succeeds, the second fails with QUOTA_EXCEEDED.
   auto t = std::make_shared<FakeTransport>([](const http::Request& r) -> Result<http::Response> {
+    if (r.method == "GET") {
+      return JsonResponse(404, R"({"error":{"code":404,"message":"not found","errors":[{"domain":"global","reason":"notFound","message":"not found"}]}})");
+    }
     std::string name = r.body.find("oah-egress-supernets") != std::string::npos ? "op-a" : "op-b";
     if (r.url.find("/wait") != std::string::npos) {
       bool a = r.url.find("op-a") != std::string::npos;
@@ -208,7 +344,7 @@ TEST(GcpBackendTest, PartialFailureRecordsExactlyWhatExists) {
   ASSERT_EQ(out.owned_after.size(), 1u);
   EXPECT_EQ(out.owned_after[0].rule.key, "oah-egress-supernets");
   EXPECT_EQ(out.owned_after[0].remote_id, "https://x/global/firewalls/oah-egress-supernets");
-  EXPECT_EQ(out.api_calls, 4);
+  EXPECT_EQ(out.api_calls, 5);  // 2 inserts, 2 waits, 1 GET re-reading the failed one
 }
 
 TEST(GcpBackendTest, BadDesiredRuleChangesNothing) {

@@ -141,6 +141,69 @@ TEST(GcpComputeClientTest, OperationErrorBecomesTypedError) {
   EXPECT_NE(op.error().message.find("Quota 'FIREWALLS' exceeded"), std::string::npos);
 }
 
+TEST(GcpComputeClientTest, OperationAlreadyDoneWithAnErrorIsReportedByWait) {
+  // The write's answer is an operation already DONE with an error: Start returns it, Wait
+  // reports the error without another call.
+  Fixture fx;
+  fx.transport->Push(200, TestData("operation_quota_exceeded.json"));
+  auto started = fx.client->StartInsertFirewall(SampleFirewall(), nullptr);
+  ASSERT_TRUE(started.ok()) << started.error().ToString();
+  EXPECT_EQ(started->status, "DONE");
+  ASSERT_TRUE(started->error.has_value());
+  auto waited = fx.client->Wait(*started, nullptr);
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().remote_code, "QUOTA_EXCEEDED");
+  EXPECT_NE(waited.error().message.find("ended with an error"), std::string::npos) << waited.error().message;
+  EXPECT_EQ(fx.transport->requests().size(), 1u);
+}
+
+TEST(GcpComputeClientTest, PatchBodyAlwaysCarriesTheName) {
+  // compute.firewalls.patch: `name` is required (annotations.required in the discovery doc).
+  Fixture fx;
+  fx.transport->Push(200, Op("DONE"));
+  fx.transport->Push(200, Op("DONE"));
+  ASSERT_TRUE(fx.client->PatchFirewall("oah-a", {{"priority", 900}}, nullptr).ok());
+  ASSERT_TRUE(fx.client->PatchFirewall("oah-a", {{"name", "oah-a"}, {"disabled", false}}, nullptr).ok());
+  auto reqs = fx.transport->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.method, "PATCH");
+    EXPECT_NE(r.url.find("/global/firewalls/oah-a?requestId="), std::string::npos) << r.url;
+    auto body = nlohmann::json::parse(r.body);
+    EXPECT_EQ(body["name"], "oah-a") << r.body;
+  }
+  EXPECT_EQ(nlohmann::json::parse(reqs[0].body)["priority"], 900);
+  // A patch naming another firewall is refused before anything is sent.
+  auto bad = fx.client->StartPatchFirewall("oah-a", {{"name", "oah-b"}}, nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(fx.client->StartPatchFirewall("oah-a", nlohmann::json::array(), nullptr).ok());
+  EXPECT_EQ(fx.transport->requests().size(), 2u);
+}
+
+TEST(GcpComputeClientTest, WaitCallsMayBeHeldForTheDocumentedTwoMinutes) {
+  // globalOperations.wait holds the request until DONE or its 2-minute deadline: each wait
+  // call's HTTP timeout must outlast that; other calls keep the default.
+  Fixture fx;
+  fx.transport->Push(200, TestData("operation_pending.json"));
+  fx.transport->Push(200, Op("RUNNING"));
+  fx.transport->Push(200, Op("DONE"));
+  fx.transport->Push(200, R"({"kind":"compute#firewallList"})");
+  ASSERT_TRUE(fx.client->InsertFirewall(SampleFirewall(), nullptr).ok());
+  ASSERT_TRUE(fx.client->ListFirewalls("", nullptr).ok());
+  auto reqs = fx.transport->requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  EXPECT_EQ(reqs[0].timeout, http::Request{}.timeout);
+  for (int i : {1, 2}) {
+    EXPECT_NE(reqs[i].url.find("/wait"), std::string::npos);
+    EXPECT_GT(reqs[i].timeout, std::chrono::minutes(2)) << reqs[i].timeout.count();
+    EXPECT_EQ(reqs[i].timeout, kOperationWaitCallTimeout);
+  }
+  EXPECT_EQ(reqs[3].timeout, http::Request{}.timeout);
+  EXPECT_GT(kOperationWaitCallTimeout, kOperationWaitHoldLimit);
+  EXPECT_EQ(kOperationWaitHoldLimit, std::chrono::minutes(2));
+}
+
 TEST(GcpComputeClientTest, RetriesRateLimit403WithSameRequestId) {
   Fixture fx;
   fx.transport->Push(403, TestData("error_rate_limit_403.json"));

@@ -245,8 +245,8 @@ Result<Operation> OperationFromJson(const json& j) {
       }
       if (message.empty()) message = StrField(j, "httpErrorMessage");
       e.code = CodeForStatus(e.http_status, e.remote_code);
-      e.message = "operation " + op.operation_type + " on " + NetworkName(op.target_link) +
-                  " failed: " + (message.empty() ? e.remote_code : message);
+      e.message = "the " + op.operation_type + " operation on " + NetworkName(op.target_link) +
+                  " ended with an error: " + (message.empty() ? e.remote_code : message);
       op.error = std::move(e);
     }
     return op;
@@ -303,7 +303,8 @@ std::string ComputeClient::NetworkPath(const std::string& network) const {
 
 Result<http::Response> ComputeClient::Call(const std::string& method, const std::string& url,
                                            const std::string& body,
-                                           const std::atomic<bool>* cancel) {
+                                           const std::atomic<bool>* cancel,
+                                           std::chrono::milliseconds timeout) {
   if (!config_.tokens) {
     return MakeError(ErrorCode::kInvalidArgument, "no Google credentials configured");
   }
@@ -323,6 +324,7 @@ Result<http::Response> ComputeClient::Call(const std::string& method, const std:
       req.headers.emplace_back("Content-Type", "application/json");
     }
     req.body = body;
+    if (timeout.count() > 0) req.timeout = timeout;
     ++calls_;
     auto r = config_.transport->Do(req);
     if (r.ok() && r->status == 401 && !refreshed_after_401) {
@@ -373,8 +375,9 @@ Result<http::Response> ComputeClient::Call(const std::string& method, const std:
 
 Result<json> ComputeClient::CallJson(const std::string& method, const std::string& url,
                                      const std::string& body, const std::string& context,
-                                     const std::atomic<bool>* cancel) {
-  PROV_ASSIGN_OR_RETURN(http::Response r, Call(method, url, body, cancel));
+                                     const std::atomic<bool>* cancel,
+                                     std::chrono::milliseconds timeout) {
+  PROV_ASSIGN_OR_RETURN(http::Response r, Call(method, url, body, cancel, timeout));
   if (r.status < 200 || r.status > 299) return ParseApiError(r.status, r.body, context);
   json j = json::parse(r.body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
@@ -428,9 +431,9 @@ Result<Operation> ComputeClient::StartWrite(const std::string& method, const std
   std::string full = url + (url.find('?') == std::string::npos ? "?" : "&") +
                      "requestId=" + internal::NewRequestId();
   PROV_ASSIGN_OR_RETURN(json j, CallJson(method, full, body, context, cancel));
-  PROV_ASSIGN_OR_RETURN(Operation op, OperationFromJson(j));
-  if (op.status == "DONE" && op.error.has_value()) return *op.error;
-  return op;
+  // An operation already DONE with an error is returned as is: Wait reports the error, so
+  // every operation error takes the same path (callers re-read what is in force).
+  return OperationFromJson(j);
 }
 
 Result<Operation> ComputeClient::StartInsertFirewall(const Firewall& f, const std::atomic<bool>* cancel) {
@@ -440,8 +443,19 @@ Result<Operation> ComputeClient::StartInsertFirewall(const Firewall& f, const st
 
 Result<Operation> ComputeClient::StartPatchFirewall(const std::string& name, const json& patch,
                                                     const std::atomic<bool>* cancel) {
+  if (!patch.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument, "patch of firewall " + name + " is not a JSON object");
+  }
+  json body = patch;
+  auto it = body.find("name");
+  if (it == body.end() || it->is_null()) {
+    body["name"] = name;  // required by compute.firewalls.patch
+  } else if (!it->is_string() || it->get<std::string>() != name) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "patch of firewall " + name + " carries another name: " + it->dump());
+  }
   return StartWrite("PATCH", ProjectUrl() + "/global/firewalls/" + internal::UrlEncode(name),
-                    patch.dump(), "updating firewall " + name, cancel);
+                    body.dump(), "updating firewall " + name, cancel);
 }
 
 Result<Operation> ComputeClient::StartDeleteFirewall(const std::string& name,
@@ -464,7 +478,9 @@ Result<Operation> ComputeClient::Wait(const Operation& start, const std::atomic<
                            std::to_string(config_.operation_timeout.count() / 1000) + "s");
     }
     auto started = std::chrono::steady_clock::now();
-    PROV_ASSIGN_OR_RETURN(json j, CallJson("POST", url, "", "waiting for operation " + op.name, cancel));
+    // The server may hold this call up to 2 minutes: give it a timeout longer than that.
+    PROV_ASSIGN_OR_RETURN(json j, CallJson("POST", url, "", "waiting for operation " + op.name, cancel,
+                                           config_.wait_call_timeout));
     PROV_ASSIGN_OR_RETURN(op, OperationFromJson(j));
     // /wait normally blocks server-side; if it came back at once without DONE, do not spin.
     if (op.status != "DONE" && std::chrono::steady_clock::now() - started < milliseconds(50)) {

@@ -1,7 +1,9 @@
 // Compute Engine v1 REST client for VPC firewall rules (and the network calls tests and the
 // existence check need). Every write returns an Operation; the client waits for it with
 // operations/{op}/wait until DONE and turns an operation error (QUOTA_EXCEEDED,
-// RESOURCE_ALREADY_EXISTS, ...) into an Error. Throttling (429, 403 rateLimitExceeded /
+// RESOURCE_ALREADY_EXISTS, ...) into an Error. operations/wait may hold a request for up to
+// 2 minutes (its documented default deadline), so each wait call gets its own, longer HTTP
+// timeout (ComputeConfig::wait_call_timeout). Throttling (429, 403 rateLimitExceeded /
 // userRateLimitExceeded) and 5xx are retried through http::WithRetry with the same
 // requestId, so a retried insert cannot create twice. 401 refreshes the token once.
 //
@@ -25,6 +27,11 @@
 namespace prov::cloud::gcp {
 
 inline constexpr char kDefaultComputeEndpoint[] = "https://compute.googleapis.com";
+// globalOperations.wait answers within its default deadline of 2 minutes (discovery
+// document); a margin covers the network and a server that answers a little late.
+inline constexpr std::chrono::milliseconds kOperationWaitHoldLimit{std::chrono::minutes(2)};
+inline constexpr std::chrono::milliseconds kOperationWaitCallTimeout{kOperationWaitHoldLimit +
+                                                                     std::chrono::seconds(30)};
 
 struct FirewallAllowed {
   std::string ip_protocol;         // JSON "IPProtocol": tcp, udp, icmp, ... or a number
@@ -94,6 +101,10 @@ struct ComputeConfig {
   http::SleepFn sleep;                             // tests; default real sleep
   int page_size = 500;                             // maxResults (API maximum 500)
   std::chrono::milliseconds operation_timeout{std::chrono::minutes(10)};
+  // HTTP timeout of one operations/wait call. The server holds it until the operation is
+  // DONE or its 2-minute deadline approaches, so this must exceed 2 minutes; other calls
+  // keep http::Request's default.
+  std::chrono::milliseconds wait_call_timeout{kOperationWaitCallTimeout};
 };
 
 class ComputeClient {
@@ -107,11 +118,14 @@ class ComputeClient {
   // Errors: kNotFound when it does not exist.
   Result<Firewall> GetFirewall(const std::string& name, const std::atomic<bool>* cancel);
 
-  // Writes return the operation as first returned (not yet waited on) so callers can issue
-  // many and wait afterwards. Errors: the synchronous API error (e.g. kAlreadyExists
-  // "alreadyExists", kInvalidArgument "invalid").
+  // Writes return the operation as first returned (not yet waited on, possibly already DONE
+  // with an error that Wait reports) so callers can issue many and wait afterwards.
+  // Errors: the synchronous API error (e.g. kAlreadyExists "alreadyExists",
+  // kInvalidArgument "invalid"); then no operation was started.
   Result<Operation> StartInsertFirewall(const Firewall& f, const std::atomic<bool>* cancel);
-  // `patch` is a JSON merge patch of Firewall fields (see FirewallToJson).
+  // `patch` is a JSON merge patch of Firewall fields (see FirewallToJson). The discovery
+  // document marks `name` required for compute.firewalls.patch: it is set to `name` when the
+  // patch lacks it. Errors: kInvalidArgument when the patch names another firewall.
   Result<Operation> StartPatchFirewall(const std::string& name, const nlohmann::json& patch,
                                        const std::atomic<bool>* cancel);
   Result<Operation> StartDeleteFirewall(const std::string& name, const std::atomic<bool>* cancel);
@@ -140,11 +154,14 @@ class ComputeClient {
   int api_calls() const { return calls_.load(); }
 
  private:
+  // `timeout`: per-try HTTP timeout; zero keeps http::Request's default.
   Result<http::Response> Call(const std::string& method, const std::string& url,
-                              const std::string& body, const std::atomic<bool>* cancel);
+                              const std::string& body, const std::atomic<bool>* cancel,
+                              std::chrono::milliseconds timeout = {});
   Result<nlohmann::json> CallJson(const std::string& method, const std::string& url,
                                   const std::string& body, const std::string& context,
-                                  const std::atomic<bool>* cancel);
+                                  const std::atomic<bool>* cancel,
+                                  std::chrono::milliseconds timeout = {});
   Result<Operation> StartWrite(const std::string& method, const std::string& url,
                                const std::string& body, const std::string& context,
                                const std::atomic<bool>* cancel);

@@ -94,10 +94,11 @@ Status GcpBackend::ValidateTarget() const {
 }
 
 std::string GcpBackend::ListFilter() const {
-  // Compute's filter: each parenthesised expression is `field eq "RE2 regex"` matching the
-  // whole field. The network field is a full URL, so match its tail.
-  return "(name eq \"" + RegexEscape(target_.name_prefix) + "-.*\") (network eq \".*/global/networks/" +
-         RegexEscape(NetworkName(target_.network)) + "\")";
+  // Compute's regular-expression filter: `field eq "RE2 regex"` matching the whole field.
+  // The filter's documentation forbids combining regular-expression constraints on more
+  // than one field, so only the name is filtered here; the network (a full URL whose host
+  // depends on the endpoint) is checked on each listed firewall (Owns).
+  return "name eq \"" + RegexEscape(target_.name_prefix) + "-.*\"";
 }
 
 bool GcpBackend::Owns(const Firewall& f) const {
@@ -260,12 +261,19 @@ Result<LiveState> GcpBackend::Read(const std::atomic<bool>* cancel) {
   int calls_before = client_->api_calls();
   LiveState state;
   PROV_ASSIGN_OR_RETURN(std::vector<Firewall> all, client_->ListFirewalls(ListFilter(), cancel));
+  bool network_seen = false;
   for (const auto& f : all) {
+    Firewall n = f;
+    NormalizeFirewall(&n);
+    if (n.network == network_path_ || "projects/" + target_.project + "/" + n.network == network_path_) {
+      network_seen = true;
+    }
     if (auto live = ToLiveRule(f)) state.owned.push_back(std::move(*live));
   }
-  if (all.empty()) {
-    // The filter names the network, so any hit proves it exists; only an empty answer
-    // needs the extra GET.
+  if (!network_seen) {
+    // A listed firewall in the network proves the network exists; otherwise (nothing
+    // listed, or only firewalls of other networks) one GET tells "no rules" from
+    // "network gone".
     auto net = client_->GetNetwork(target_.network, cancel);
     if (!net.ok()) {
       if (net.error().code != ErrorCode::kNotFound) return net.error();
@@ -391,7 +399,16 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
       }
       started.push_back({&w, *op});
     }
-    for (auto& s : started) done(*s.work, client_->Wait(s.op, nullptr));
+    for (auto& s : started) {
+      auto r = client_->Wait(s.op, nullptr);
+      if (!r.ok() && r.error().code != ErrorCode::kNotFound && !Ambiguous(r.error())) {
+        // The operation ended DONE with an error: read the firewall back so what is
+        // recorded is what is in force, whatever the operation did or did not change
+        // (ambiguous failures are settled by `done`).
+        settle(s.work->name);
+      }
+      done(*s.work, r);
+    }
   };
 
   run_phase(
@@ -408,8 +425,8 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
     run_phase(
         updates,
         [&](Work& w) {
+          // `name` stays: compute.firewalls.patch requires it (discovery document).
           json patch = FirewallToJson(w.desired);
-          patch.erase("name");
           patch.erase("network");
           patch.erase("direction");
           // Merge-patch: explicit empties clear anything added by hand.

@@ -10,8 +10,9 @@
 //   target's when 0; description = "<rule description> <owner_marker>" (≤ 2048);
 //   targetTags / targetServiceAccounts / logConfig from the target.
 //
-// Read is one filtered, paged list call; only when it finds nothing does it GET the network
-// to tell "no rules" from "network gone". Target-level drift (tags, service accounts,
+// Read is one paged list call filtered by name (a regular expression on one field, as the
+// filter grammar requires); only when it finds no firewall in the network does it GET the
+// network to tell "no rules" from "network gone". Target-level drift (tags, service accounts,
 // logging, disabled) that FirewallRule cannot express is surfaced in the read rule's
 // description as " [drift: ...]" so the resource sees a change and Apply repairs it.
 //

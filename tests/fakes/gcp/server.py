@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 """Fake Google Compute Engine v1 server for VPC firewall tests (loopback only).
 
-Reproduces the parts of the published API the provider uses, with the documented shapes:
+Every Compute request is first checked against the Compute v1 discovery document that
+google-api-python-client ships (compute_spec.py: method + path template, parameters,
+required and known body fields, types, enums, patterns, the list filter grammar); what the
+published definition refuses is answered 400/404 as Compute answers it, before any state is
+read. Then it reproduces the parts of the API the provider uses, with the documented shapes:
   * networks: insert / get / delete (delete refuses while firewalls use the network)
-  * firewalls: list (filter `name eq "regex"`, several parenthesised expressions,
-    maxResults <= 500, pageToken), get, insert, patch (JSON merge patch), delete
+  * firewalls: list (filter: AIP-160 or regular-expression expressions, never both, and a
+    regular expression on one field only; maxResults <= 500, pageToken), get, insert,
+    patch (JSON merge patch; `name` required as the discovery document says), delete
   * Operation objects PENDING -> RUNNING -> DONE, GET .../operations/{op} and
-    POST .../operations/{op}/wait (blocks up to --wait-max seconds, may return not DONE)
+    POST .../operations/{op}/wait (holds until DONE or --wait-max seconds, the documented
+    2 minutes by default, then answers with the operation as it is)
   * server-side defaults: priority 1000, INGRESS without sources -> 0.0.0.0/0, EGRESS
     without destinations -> 0.0.0.0/0, lowercase protocols, compressed IPv6, id, selfLink,
     creationTimestamp, kind, logConfig
   * errors {"error": {"code", "message", "errors": [{"message", "domain", "reason"}]}}
-    for 400 invalid / 401 / 403 / 404 notFound / 409 alreadyExists / 412 / 429
+    for 400 invalid/required / 401 / 403 / 404 notFound / 409 alreadyExists / 412 / 429
   * QUOTA_EXCEEDED inside the operation when the project firewall quota is full
   * requestId idempotency for writes
   * OAuth2 token endpoint (/token): jwt-bearer grant whose RS256 assertion is verified
@@ -21,12 +27,14 @@ Reproduces the parts of the published API the provider uses, with the documented
   * metadata server token endpoint (requires `Metadata-Flavor: Google`)
   * fault injection: POST /_fault {"kind": "throttle|ratelimit403|5xx|drop|slow|opfail",
     "count": N, "method": "POST" (optional), "path": "substring" (optional),
-    "code": "QUOTA_EXCEEDED" (opfail), "after": true (drop after applying the write)}
+    "after": true (drop after applying the write); opfail ends the next matching operation
+    DONE with an error and without applying it: "code": "QUOTA_EXCEEDED" (default),
+    "operation": "insert|patch|delete" and "target": "substring of targetLink" (optional)}
   * GET /_stats (calls per operation kind), POST /_config {"firewall_quota": N,
-    "op_steps": N, "wait_max": S, "token_lifetime": S}
+    "op_steps": N, "op_seconds": S, "wait_max": S, "token_lifetime": S}
 
-Prints one JSON line when ready and runs until stdin closes or SIGTERM.
-"""
+Prints one JSON line when ready (including the discovery document's revision) and runs
+until stdin closes or SIGTERM."""
 
 import argparse
 import base64
@@ -50,6 +58,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from compute_spec import ApiError, ComputeSpec, parse_filter
+
 NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 PORT_PROTOCOLS = {"tcp", "udp", "sctp"}
 KNOWN_PROTOCOLS = {"tcp", "udp", "icmp", "esp", "ah", "sctp", "ipip", "all"}
@@ -65,17 +75,6 @@ MUTABLE_PATCH_FIELDS = {
     "logConfig",
 }
 OUTPUT_FIELDS = {"kind", "id", "creationTimestamp", "selfLink"}
-
-
-class ApiError(Exception):
-    def __init__(self, code, reason, message, domain="global"):
-        super().__init__(message)
-        self.code, self.reason, self.message, self.domain = code, reason, message, domain
-
-    def body(self):
-        return {"error": {"code": self.code, "message": self.message,
-                          "errors": [{"message": self.message, "domain": self.domain,
-                                      "reason": self.reason}]}}
 
 
 def now_rfc3339():
@@ -103,6 +102,7 @@ class State:
         self.next_id = 1000000000000000000
         self.firewall_quota = args.firewall_quota
         self.op_steps = args.op_steps
+        self.op_seconds = args.op_seconds
         self.wait_max = args.wait_max
         self.token_lifetime = args.token_lifetime
         self.sa_key = None
@@ -139,12 +139,17 @@ class State:
                 return dict(f)
         return None
 
-    def take_opfail(self):
+    def take_opfail(self, op):
         with self.lock:
             for f in self.faults:
-                if f["kind"] == "opfail" and f["count"] > 0:
-                    f["count"] -= 1
-                    return f.get("code", "QUOTA_EXCEEDED")
+                if f["kind"] != "opfail" or f["count"] <= 0:
+                    continue
+                if f.get("operation") and f["operation"] != op["operationType"]:
+                    continue
+                if f.get("target") and f["target"] not in op["targetLink"]:
+                    continue
+                f["count"] -= 1
+                return f.get("code", "QUOTA_EXCEEDED")
         return None
 
     # ---- operations -------------------------------------------------------------------
@@ -162,16 +167,23 @@ class State:
         }
         op["_apply"] = apply_fn
         op["_steps"] = self.op_steps
-        op["_created"] = time.time()
+        # An operation is never DONE before op_seconds have passed (a slow operation, to
+        # see operations/wait hold and the client wait again).
+        op["_due"] = time.monotonic() + float(self.op_seconds)
         self.operations[name] = op
         # Operations also finish on their own, as real ones do.
-        threading.Timer(0.02 * max(1, self.op_steps), self.finish_due, args=(name,)).start()
+        threading.Timer(max(0.02 * max(1, self.op_steps), float(self.op_seconds)),
+                        self.finish_due, args=(name,)).start()
         return op
 
     def finish_due(self, name):
         with self.cond:
             op = self.operations.get(name)
             while op and op["status"] != "DONE":
+                left = op["_due"] - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                    continue
                 self.advance(op)
             self.cond.notify_all()
 
@@ -185,11 +197,14 @@ class State:
             op["progress"] = 0
             if op["_steps"] > 1:
                 return
+        if time.monotonic() < op["_due"]:
+            op["progress"] = 50
+            return
         op["_steps"] -= 1
         if op["_steps"] > 0:
             op["progress"] = 50
             return
-        code = self.take_opfail()
+        code = self.take_opfail(op)
         err = None
         if code is None:
             try:
@@ -278,6 +293,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeCompute/1.0"
     state: State = None  # set by main
+    spec: ComputeSpec = None  # set by main
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -355,7 +371,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_config" and method == "POST":
                 c = json.loads(body or b"{}")
                 with st.lock:
-                    for k in ("firewall_quota", "op_steps", "wait_max", "token_lifetime"):
+                    for k in ("firewall_quota", "op_steps", "op_seconds", "wait_max",
+                              "token_lifetime"):
                         if k in c:
                             setattr(st, k, c[k])
                 return self.send_json(200, {"ok": True})
@@ -514,6 +531,8 @@ class Handler(BaseHTTPRequestHandler):
             if k == "drop" and not fault.get("after"):
                 return self.drop()
         self.require_token()
+        # Everything the published definition refuses is refused before any state is read.
+        self.spec.validate(method, path, query, body)
         if not m or m.group(1) != st.project:
             raise ApiError(404, "notFound", f"The resource '{path}' was not found")
         coll, name, wait = m.group(2), m.group(3), m.group(4)
@@ -828,61 +847,6 @@ class Handler(BaseHTTPRequestHandler):
         return out
 
 
-def field_value(resource, field):
-    v = resource
-    for part in field.split("."):
-        if not isinstance(v, dict) or part not in v:
-            return None
-        v = v[part]
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return v if isinstance(v, str) else (json.dumps(v) if v is not None else None)
-
-
-FILTER_EXPR = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(\beq\b|\bne\b|!=|=)\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|\S+)\s*')
-
-
-def parse_filter(text):
-    """Compute list filter: `field eq|ne literal` (the literal is an RE2 regex matching the
-    whole value) or `field = literal` / `field != literal` (exact), alone or as several
-    parenthesised expressions ANDed together. The two families cannot be mixed."""
-    text = text.strip()
-    if not text:
-        return []
-    exprs = re.findall(r"\(([^()]*)\)", text) if text.startswith("(") else [text]
-    rest = re.sub(r"\([^()]*\)", "", text).strip() if text.startswith("(") else ""
-    if rest:
-        raise ApiError(400, "invalid", f"Invalid list filter expression '{text}'.")
-    preds = []
-    families = set()
-    for e in exprs:
-        m = FILTER_EXPR.fullmatch(e)
-        if not m:
-            raise ApiError(400, "invalid", f"Invalid list filter expression '{text}'.")
-        field, op, lit = m.groups()
-        if lit[0] in "\"'":
-            lit = lit[1:-1]
-        families.add("regex" if op in ("eq", "ne") else "exact")
-        if op in ("eq", "ne"):
-            try:
-                rx = re.compile(lit)
-            except re.error:
-                raise ApiError(400, "invalid", f"Invalid regular expression '{lit}' in filter.")
-        else:
-            rx = re.compile(re.escape(lit))
-        positive = op in ("eq", "=")
-
-        def pred(res, field=field, positive=positive, rx=rx):
-            v = field_value(res, field)
-            hit = v is not None and rx.fullmatch(v) is not None
-            return hit if positive else not hit
-        preds.append(pred)
-    if len(families) > 1:
-        raise ApiError(400, "invalid", f"Invalid list filter expression '{text}': eq/ne and "
-                       "=/!= cannot be combined.")
-    return preds
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--project", default="oah-test-project")
@@ -890,14 +854,25 @@ def main():
     ap.add_argument("--firewall-quota", type=int, default=500)
     ap.add_argument("--op-steps", type=int, default=2,
                     help="observations (GET/wait) an operation needs before DONE")
-    ap.add_argument("--wait-max", type=float, default=2.0,
-                    help="longest operations/wait blocks before answering not DONE")
+    ap.add_argument("--op-seconds", type=float, default=0.0,
+                    help="least time an operation takes before it can be DONE")
+    ap.add_argument("--wait-max", type=float, default=120.0,
+                    help="longest operations/wait blocks before answering not DONE (the "
+                         "documented default deadline is 2 minutes)")
+    ap.add_argument("--discovery", default="",
+                    help="compute.v1.json to validate against (default: the one "
+                         "google-api-python-client ships)")
     ap.add_argument("--token-lifetime", type=int, default=3600)
     ap.add_argument("--network", action="append", default=[],
                     help="networks to create at start (repeatable)")
     ap.add_argument("--workdir", default="")
     args = ap.parse_args()
 
+    try:
+        Handler.spec = ComputeSpec(args.discovery or None)
+    except (RuntimeError, OSError, ValueError, KeyError) as e:
+        print(f"fake Compute server: cannot load the discovery document: {e}", file=sys.stderr)
+        sys.exit(2)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
@@ -942,6 +917,7 @@ def main():
         "iamcredentials_endpoint": base, "project": args.project,
         "credentials_file": cred_path, "subject_token_file": subject_path,
         "client_email": st.sa_key["client_email"], "control": f"{base}/_fault",
+        **Handler.spec.describe(),
     }), flush=True)
 
     stop = threading.Event()
