@@ -78,6 +78,7 @@ class Method:
         self.params = desc.get("parameters", {})
         self.request_ref = (desc.get("request") or {}).get("$ref")
         path = "/" + service_path + desc["path"]
+        self.segments = path.count("/")
         self.literal_chars = len(re.sub(r"\{[^}]+\}", "", path))
         pattern, self.path_names = "", []
         for part in re.split(r"(\{[^}]+\})", path):
@@ -109,6 +110,9 @@ class ComputeSpec:
         walk(doc.get("resources", {}))
         # Most literal text first, so a fixed segment wins over a parameter.
         self.methods.sort(key=lambda m: -m.literal_chars)
+        self.by_shape = {}  # (httpMethod, path segments) -> methods, in the order above
+        for m in self.methods:
+            self.by_shape.setdefault((m.http_method, m.segments), []).append(m)
 
     def describe(self):
         return {"discovery_revision": self.revision, "discovery_version": self.version,
@@ -123,17 +127,12 @@ class ComputeSpec:
     # ---- matching -----------------------------------------------------------------------
     def match(self, http_method, path):
         """(Method, {path param: value}) or ApiError 404 as Google answers unknown URLs."""
-        path_hit = False
-        for m in self.methods:
+        for m in self.by_shape.get((http_method, path.count("/")), []):
             mm = m.path_re.fullmatch(path)
-            if not mm:
-                continue
-            path_hit = True
-            if m.http_method != http_method:
-                continue
-            values = {n: urllib.parse.unquote(v) for n, v in zip(m.path_names, mm.groups())}
-            return m, values
-        if path_hit:
+            if mm:
+                values = {n: urllib.parse.unquote(v) for n, v in zip(m.path_names, mm.groups())}
+                return m, values
+        if any(m.path_re.fullmatch(path) for m in self.methods):
             raise ApiError(405, "httpMethodNotAllowed",
                            f"Method {http_method} is not allowed for {path}.")
         raise ApiError(404, "notFound", f"The requested URL {path} was not found on this server.")

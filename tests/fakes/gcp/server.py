@@ -29,7 +29,9 @@ read. Then it reproduces the parts of the API the provider uses, with the docume
     "count": N, "method": "POST" (optional), "path": "substring" (optional),
     "after": true (drop after applying the write); opfail ends the next matching operation
     DONE with an error and without applying it: "code": "QUOTA_EXCEEDED" (default),
-    "operation": "insert|patch|delete" and "target": "substring of targetLink" (optional)}
+    "operation": "insert|patch|delete" and "target": "substring of targetLink" (optional),
+    "applied": true (the change is made all the same: a client must trust only what it
+    reads back, not its guess of what a failed operation left)}
   * GET /_stats (calls per operation kind), POST /_config {"firewall_quota": N,
     "op_steps": N, "op_seconds": S, "wait_max": S, "token_lifetime": S}
 
@@ -149,7 +151,7 @@ class State:
                 if f.get("target") and f["target"] not in op["targetLink"]:
                     continue
                 f["count"] -= 1
-                return f.get("code", "QUOTA_EXCEEDED")
+                return dict(f)
         return None
 
     # ---- operations -------------------------------------------------------------------
@@ -204,8 +206,11 @@ class State:
         if op["_steps"] > 0:
             op["progress"] = 50
             return
-        code = self.take_opfail(op)
+        fault = self.take_opfail(op)
+        code = fault.get("code", "QUOTA_EXCEEDED") if fault else None
         err = None
+        if fault and fault.get("applied"):
+            op["_apply"]()  # the change is made, yet the operation reports an error
         if code is None:
             try:
                 op["_apply"]()
