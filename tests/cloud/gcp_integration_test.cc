@@ -353,6 +353,52 @@ TEST_F(GcpIntegrationTest, FailedOperationOnUpdateKeepsPreviousRule) {
   ExpectSameRules(out.owned_after, rules);
 }
 
+TEST_F(GcpIntegrationTest, OperationFailingAfterTheChangeIsRecordedAsWhatIsInForce) {
+  // The patch operation reports an error although the change was made: the outcome must
+  // record the firewall as it is (read back), not as it was before.
+  GcpBackend b(target_, client_);
+  auto rules = testing::RuleSet("oah", 2);
+  ASSERT_FALSE(b.Apply(LiveState{}, CreateAll(rules), nullptr).error.has_value());
+  auto changed = rules[1];
+  changed.allowed[0].ports = {{5000, 5001}};
+  Control("POST", "/_fault", {{"kind", "opfail"}, {"count", 1}, {"operation", "patch"},
+                              {"code", "RESOURCE_NOT_READY"}, {"applied", true}});
+  auto read = b.Read(nullptr);
+  ASSERT_TRUE(read.ok());
+  const LiveRule* current = nullptr;
+  for (const auto& l : read->owned) {
+    if (l.rule.key == changed.key) current = &l;
+  }
+  ASSERT_NE(current, nullptr);
+  auto out = b.Apply(*read, {{ChangeKind::kUpdate, changed, *current}}, nullptr);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(out.error->remote_code, "RESOURCE_NOT_READY");
+  ExpectOutcomeMatchesRead(out, b);
+  bool found = false;
+  for (const auto& l : out.owned_after) {
+    if (l.rule.key != changed.key) continue;
+    found = true;
+    EXPECT_EQ(l.rule.allowed, changed.allowed);
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(GcpIntegrationTest, WaitHeldByTheServerIsOneCallPerOperation) {
+  // Operations take 1 s; operations/wait holds each call until DONE (up to its 2-minute
+  // deadline), so the client neither times out nor polls.
+  Control("POST", "/_config", {{"op_seconds", 1.0}});
+  Control("DELETE", "/_stats");
+  GcpBackend b(target_, client_);
+  auto rules = testing::RuleSet("oah", 2);
+  auto start = std::chrono::steady_clock::now();
+  auto out = b.Apply(LiveState{}, CreateAll(rules), nullptr);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(out.error.has_value()) << out.error->ToString();
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_EQ(Stat(Control("GET", "/_stats"), "POST operations.wait"), 2);
+  ExpectOutcomeMatchesRead(out, b);
+}
+
 TEST_F(GcpIntegrationTest, WaitReturningEarlyIsPolledAgain) {
   // Operations need many observations and /wait returns after 50 ms: the client loops.
   Control("POST", "/_config", {{"op_steps", 25}, {"wait_max", 0.05}});
