@@ -76,7 +76,8 @@ MUTABLE_PATCH_FIELDS = {
     "targetTags", "sourceServiceAccounts", "targetServiceAccounts", "priority", "disabled",
     "logConfig",
 }
-OUTPUT_FIELDS = {"kind", "id", "creationTimestamp", "selfLink"}
+# Output-only fields, and `params` (input only, not persisted): accepted and not stored.
+OUTPUT_FIELDS = {"kind", "id", "creationTimestamp", "selfLink", "params"}
 
 
 def now_rfc3339():
