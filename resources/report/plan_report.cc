@@ -128,8 +128,11 @@ json KnownOrBefore(const json& after, const json& unknown, const json& before) {
     json out = after;
     for (auto it = unknown.begin(); it != unknown.end(); ++it) {
       const json b = before.is_object() && before.contains(it.key()) ? before[it.key()] : json();
-      const json a = after.contains(it.key()) ? after[it.key()] : json();
-      out[it.key()] = KnownOrBefore(a, it.value(), b);
+      if (it.value().is_boolean()) {
+        if (it.value().get<bool>()) out[it.key()] = b;
+      } else if (after.contains(it.key())) {
+        out[it.key()] = KnownOrBefore(after[it.key()], it.value(), b);
+      }
     }
     return out;
   }
@@ -694,6 +697,15 @@ Result<Report> BuildReport(const std::string& plan_json) {
     }
   r.plan_timestamp = Str(doc, "timestamp");
   try {
+    for (const char* list : {"resource_drift", "resource_changes"})
+      for (const auto& x : Member(doc, list)) {
+        if (!IsOurs(x)) continue;
+        const json& ch = Member(x, "change");
+        if (!ch.is_object() || !(Member(ch, "before").is_object() || Member(ch, "before").is_null()) ||
+            !(Member(ch, "after").is_object() || Member(ch, "after").is_null()))
+          return MakeError(ErrorCode::kInvalidArgument, std::string("unexpected plan structure: ") + list + " entry " +
+                                                            Str(x, "address") + " has no before/after objects");
+      }
     for (const auto& rd : Member(doc, "resource_drift"))
       if (IsOurs(rd)) b.Drift(rd);
     bool any_change = false;
