@@ -106,7 +106,7 @@ json Canonical(const json& j) {
   if (j.is_array()) {
     std::vector<json> xs;
     for (const auto& x : j) xs.push_back(Canonical(x));
-    std::sort(xs.begin(), xs.end(), [](const json& a, const json& b) { return a.dump() < b.dump(); });
+    std::sort(xs.begin(), xs.end());  // json's total order: deterministic, no serialising
     return json(xs);
   }
   return j;
