@@ -734,7 +734,11 @@ Result<Report> BuildReport(const std::string& plan_json) {
       a.rules_before = a.rules_after = static_cast<int>(RulesOf(v).size());
       a.actions = {"no-op"};
     }
-    r.refresh_only = !any_change && !Member(doc, "resource_drift").empty();
+    // The plan JSON has no mode field. A -refresh-only plan plans no change, so it has no
+    // resource_changes and an empty planned_values module, while the prior state has resources.
+    std::vector<const json*> planned;
+    CollectState(Member(Member(doc, "planned_values"), "root_module"), planned);
+    r.refresh_only = !any_change && Member(doc, "resource_changes").empty() && planned.empty() && !state.empty();
   } catch (const json::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, std::string("unexpected plan structure: ") + e.what());
   }

@@ -176,3 +176,25 @@ def test_report_refuses_bad_input(ws, tmp_path, provider_dir, aws, aws_fake):
     for argv in ([], ["--format", "yaml", str(good)], ["--bogus", str(good)]):
         r = subprocess.run([str(binary), "report", *argv], text=True, capture_output=True, timeout=60)
         assert r.returncode == 1, (argv, r.returncode, r.stderr)
+
+
+@pytest.mark.parametrize("scenario", ["drift", "catalog"])
+def test_refresh_only_plan_reports_cloud_drift_only(scenario, ws, tmp_path, provider_dir, aws, aws_fake):
+    """`plan -refresh-only`: drift is reported; a catalog change is not drift (exit 0)."""
+    report_scenarios.prepare(ws, aws, aws_fake, scenario)
+    _, plan = ws.plan_json(refresh_only=True)
+    path = tmp_path / "refresh.json"
+    path.write_text(json.dumps(plan))
+    binary = str(provider_dir / "terraform-provider-office")
+    r = subprocess.run([binary, "report", "--format", "json", "-"], input=path.read_text(), text=True,
+                       capture_output=True, timeout=60)
+    doc = json.loads(r.stdout)
+    assert doc["plan"]["refresh_only"] is True
+    if scenario == "drift":
+        assert r.returncode == 2, r.stderr
+        assert doc["counts"] == {"cloud_drift": 2, "catalog_change": 0, "configuration_change": 0,
+                                 "unenforceable": doc["counts"]["unenforceable"]}
+        assert sorted(f["kind"] for f in doc["findings"]) == ["rule_changed", "rule_removed"]
+    else:
+        assert r.returncode == 0, r.stdout
+        assert doc["status"] == "in_sync"

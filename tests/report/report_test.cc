@@ -248,6 +248,7 @@ json TofuDrift() { return json::parse(Fixture("tofu-drift")); }
 TEST(ReportTest, RefreshOnlyPlanReportsDriftOnly) {
   json doc = TofuDrift();
   doc["resource_changes"] = json::array();  // what -refresh-only leaves
+  doc["planned_values"]["root_module"] = json::object();
   Report r = Build(doc.dump());
   EXPECT_TRUE(r.refresh_only);
   EXPECT_EQ(r.Count(Category::kCloudDrift), 2);
