@@ -685,13 +685,14 @@ Result<Report> BuildReport(const std::string& plan_json) {
   Report& r = b.report;
   r.format_version = fv;
   r.tool_version = Str(doc, "terraform_version");
-  // OpenTofu writes the key "errored" (always); Terraform 1.5 does not. Terraform 1.6+
-  // writes it too, so it only hints at the tool; the full name in provider configs decides.
+  // OpenTofu writes the key "errored" (always); Terraform 1.5 does not, later Terraform
+  // versions do: only a hint, the provider address below decides.
   r.tool = doc.contains("errored") ? "opentofu" : "terraform";
-  const json& pc = Member(Member(doc, "configuration"), "provider_config");
-  if (pc.is_object())
-    for (auto it = pc.begin(); it != pc.end(); ++it) {
-      const std::string full = Str(it.value(), "full_name");
+  // Our resources' provider address names the registry host each tool defaults to.
+  for (const char* list : {"resource_changes", "resource_drift"})
+    for (const auto& x : Member(doc, list)) {
+      if (!IsOurs(x)) continue;
+      const std::string full = Str(x, "provider_name");
       if (full.rfind("registry.opentofu.org/", 0) == 0) r.tool = "opentofu";
       else if (full.rfind("registry.terraform.io/", 0) == 0) r.tool = "terraform";
     }

@@ -243,6 +243,26 @@ TEST(ReportTest, ExtraAttributesAndSortedListsChangeNothing) {
 }
 
 // ---------------------------------------------------------------- other plan shapes
+TEST(ReportTest, NewerTerraformPlanKeysAreIgnored) {
+  // Terraform 1.8+ adds applyable/complete/errored, 1.10+ deferred changes, 1.12+ resource
+  // identities; the format stays 1.2.
+  json doc = json::parse(Fixture("terraform-all"));
+  doc["errored"] = false;
+  doc["applyable"] = true;
+  doc["complete"] = true;
+  doc["terraform_version"] = "1.11.4";
+  for (auto& rc : doc["resource_changes"]) {
+    rc["change"]["before_identity"] = json::object();
+    rc["change"]["after_identity"] = json::object();
+  }
+  Report r = Build(doc.dump());
+  EXPECT_EQ(r.tool, "terraform");
+  EXPECT_EQ(r.tool_version, "1.11.4");
+  EXPECT_EQ(r.Count(Category::kCloudDrift), 2);
+  EXPECT_EQ(r.Count(Category::kCatalogChange), 18);
+  EXPECT_EQ(r.Count(Category::kConfigurationChange), 9);
+}
+
 json TofuDrift() { return json::parse(Fixture("tofu-drift")); }
 
 TEST(ReportTest, RefreshOnlyPlanReportsDriftOnly) {
