@@ -198,3 +198,51 @@ def test_refresh_only_plan_reports_cloud_drift_only(scenario, ws, tmp_path, prov
     else:
         assert r.returncode == 0, r.stdout
         assert doc["status"] == "in_sync"
+
+
+def _report_json(provider_dir: pathlib.Path, plan: dict, tmp_path: pathlib.Path) -> tuple[int, dict]:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    r = subprocess.run([str(provider_dir / "terraform-provider-office"), "report", "--format", "json", str(path)],
+                       text=True, capture_output=True, timeout=60)
+    assert r.returncode in (0, 2), r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+def test_report_on_gcp_and_azure(ws, workspace_factory, tmp_path, provider_dir, gcp, gcp_fake, azure, azure_fake):
+    """The other targets: GCP firewall rules and an Azure NSG, one rule deleted by hand on each,
+    reported as cloud drift only, with the platform and the target named."""
+    import test_azure_allowlist as az
+    import test_gcp_allowlist as g
+
+    net = gcp.create_network()
+    ws.write(g.config(gcp_fake, net, services=["video"]))
+    ws.init()
+    ws.apply()
+    code, doc = _report_json(provider_dir, ws.plan_json()[1], tmp_path)
+    assert code == 0 and doc["status"] == "in_sync", doc["counts"]
+    gone = g.owned(gcp, net)[0]["name"]
+    gcp.delete_firewall(gone)
+    code, doc = _report_json(provider_dir, ws.plan_json()[1], tmp_path)
+    assert code == 2
+    assert doc["categories"] == ["cloud_drift"], doc["counts"]
+    (al,) = doc["allowlists"]
+    assert al["platform"] == "gcp" and al["target"].endswith(f"/global/networks/{net}"), al
+    assert [f["after"] for f in doc["findings"]] == [None] * len(doc["findings"])
+    assert any(f["before"]["name"] == gone for f in doc["findings"]), doc["findings"]
+    assert "Cloud Audit Logs" in doc["findings"][0]["recommended_action"]
+
+    az_ws = workspace_factory("azure")
+    nsg = azure.create_nsg()
+    az_ws.write(az.config(azure_fake, nsg, services=["video"]))
+    az_ws.init()
+    az_ws.apply()
+    victim = az.owned(azure, nsg)[0]["name"]
+    azure.delete_rule(nsg, victim)
+    code, doc = _report_json(provider_dir, az_ws.plan_json()[1], tmp_path)
+    assert code == 2
+    assert doc["categories"] == ["cloud_drift"], doc["counts"]
+    (al,) = doc["allowlists"]
+    assert al["platform"] == "azure" and al["target"] == nsg, al
+    assert any(f["kind"] == "rule_removed" and f["before"]["name"] == victim for f in doc["findings"])
+    assert "Azure Activity Log" in doc["findings"][0]["recommended_action"]
