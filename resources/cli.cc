@@ -183,7 +183,7 @@ int RunCli(int argc, char** argv) {
       ->check(CLI::IsMember({"markdown", "json"}));
   report_cmd->add_option("--max-chars", report_budget,
                          "Markdown size budget in characters (default 60000; a GitHub comment holds 65536)")
-      ->check(CLI::Range(2000LL, 10000000LL));
+      ->check(CLI::Range(4000LL, 10000000LL));
 
   app.add_subcommand("help", "Show this help.");
 

@@ -392,5 +392,56 @@ TEST(ReportTest, FiveHundredDriftedRulesStayWithinTheBudget) {
   EXPECT_EQ(json::parse(RenderJson(r, o))["findings"].size(), 500u);
 }
 
+json ManyAllowlists(const std::string& fixture, int n) {
+  json doc = json::parse(Fixture(fixture));
+  json changes = json::array(), drift = json::array(), state = json::array();
+  for (int i = 0; i < n; ++i) {
+    const std::string prefix = "module.site[" + std::to_string(i) + "].";
+    for (auto [src, dst] : {std::pair{&doc["resource_changes"], &changes}, std::pair{&doc["resource_drift"], &drift},
+                            std::pair{&doc["prior_state"]["values"]["root_module"]["resources"], &state}})
+      for (json x : *src) {
+        x["address"] = prefix + x["address"].get<std::string>();
+        dst->push_back(std::move(x));
+      }
+  }
+  doc["resource_changes"] = changes;
+  doc["resource_drift"] = drift;
+  doc["prior_state"]["values"]["root_module"]["resources"] = state;
+  return doc;
+}
+
+TEST(ReportTest, EveryBudgetIsHonouredAndEveryDetailsBlockClosed) {
+  const Report many = Build(ManyAllowlists("tofu-all", 40).dump());
+  EXPECT_EQ(many.allowlists.size(), 40u);
+  EXPECT_EQ(many.Count(Category::kCatalogChange), 40 * 18);
+  const Report drifted = Build(ManyDriftedRules(500).dump());
+  for (const Report* r : {&many, &drifted})
+    for (size_t budget : {4000, 6000, 10000, 30000, 60000}) {
+      SCOPED_TRACE(budget);
+      RenderOptions o = Fixed();
+      o.markdown_budget = budget;
+      const std::string md = RenderMarkdown(*r, o);
+      EXPECT_LE(md.size(), budget);
+      EXPECT_NE(md.find("**Truncated:**"), std::string::npos);
+      size_t open = 0, close = 0;
+      for (size_t p = 0; (p = md.find("<details>", p)) != std::string::npos; ++p) ++open;
+      for (size_t p = 0; (p = md.find("</details>", p)) != std::string::npos; ++p) ++close;
+      EXPECT_EQ(open, close);
+    }
+  // Several allowlists: the tables name the allowlist of each finding.
+  const std::string md = RenderMarkdown(many, Fixed());
+  EXPECT_NE(md.find("| Allowlist | Rule | Change | Catalog rows |"), std::string::npos);
+  EXPECT_NE(md.find("| `module.site[0].office_at_hand_allowlist.a` | `egress"), std::string::npos);
+}
+
+TEST(ReportTest, EveryTruncationOfAPlanIsAnErrorNotACrash) {
+  const std::string plan = Fixture("tofu-drift");
+  for (size_t n = 1; n < plan.size() - 1; n += 997) {
+    auto r = BuildReport(plan.substr(0, n));
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_NE(r.error().message.find("truncated"), std::string::npos) << n << ": " << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace prov::report
