@@ -310,6 +310,20 @@ TEST(ReportTest, CreateDeleteAndReplaceAreConfigurationChanges) {
   }
 }
 
+TEST(ReportTest, RulesThatMoveWithNeitherCatalogNorConfigurationArePendingChanges) {
+  // E.g. a provider upgrade that compiles differently: apply would change rules.
+  json doc = json::parse(Fixture("terraform-nothing"));
+  auto& ch = doc["resource_changes"][0]["change"];
+  ch["actions"] = {"update"};
+  auto& rule = ch["after"]["rules"].begin().value();
+  rule["description"] = "compiled differently";
+  Report r = Build(doc.dump());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].category, Category::kConfigurationChange);
+  EXPECT_EQ(r.findings[0].changed_fields, std::vector<std::string>{"description"});
+  EXPECT_NE(r.findings[0].summary.find("provider upgrade"), std::string::npos) << r.findings[0].summary;
+}
+
 TEST(ReportTest, UnknownRulesAndAnOptionWithoutRuleChangesStillCount) {
   json doc = json::parse(Fixture("tofu-nothing"));
   auto& ch = doc["resource_changes"][0]["change"];
