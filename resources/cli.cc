@@ -1,6 +1,8 @@
 #include "resources/cli.h"
 
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -11,6 +13,7 @@
 #include "provider/rules/compiler.h"
 #include "resources/docs.h"
 #include "resources/provider.h"
+#include "resources/report/plan_report.h"
 
 namespace prov::resources {
 
@@ -65,10 +68,50 @@ int RunDocs(const std::string& docs_dir, const std::string& examples_dir, bool c
   return 0;
 }
 
+// `report`: exit codes of its own (report::kExit*), whatever the other subcommands use.
+int RunReport(const std::string& path, const std::string& format, long long budget) {
+  std::string text;
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    text = ss.str();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::cerr << "error: cannot open \"" << path << "\"\n";
+      return report::kExitError;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto r = report::BuildReport(text);
+  if (!r.ok()) {
+    std::cerr << "error: " << path << ": " << r.error().message << "\n";
+    return report::kExitError;
+  }
+  report::RenderOptions o;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  o.generated_at = stamp;
+  if (budget > 0) o.markdown_budget = static_cast<size_t>(budget);
+  std::cout << (format == "json" ? report::RenderJson(*r, o) : report::RenderMarkdown(*r, o));
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "error: writing the report failed\n";
+    return report::kExitError;
+  }
+  return r->ExitCode();
+}
+
 }  // namespace
 
 bool IsCliCommand(const char* arg) {
   return arg && (!std::strcmp(arg, "catalog") || !std::strcmp(arg, "rules") || !std::strcmp(arg, "docs") ||
+                 !std::strcmp(arg, "report") ||
                  !std::strcmp(arg, "help") ||
                  !std::strcmp(arg, "--help") || !std::strcmp(arg, "-h"));
 }
@@ -127,12 +170,30 @@ int RunCli(int argc, char** argv) {
   docs_cmd->add_option("--dir", docs_dir, "Where the pages go (default docs)");
   docs_cmd->add_option("--examples", examples_dir, "The examples folder (default examples)");
 
+  // report
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "Classify a saved plan's office_at_hand_allowlist changes as cloud drift, catalog change or "
+      "configuration change. PLAN_JSON is `tofu show -json PLANFILE` / `terraform show -json PLANFILE` "
+      "output (\"-\" reads stdin). Exit codes: 0 in sync, 2 drift or pending change, 1 error.");
+  std::string report_file, report_format = "markdown";
+  long long report_budget = 0;
+  report_cmd->add_option("PLAN_JSON", report_file, "The plan's JSON")->required();
+  report_cmd->add_option("--format", report_format, "markdown (default) or json")
+      ->check(CLI::IsMember({"markdown", "json"}));
+  report_cmd->add_option("--max-chars", report_budget,
+                         "Markdown size budget in characters (default 60000; a GitHub comment holds 65536)")
+      ->check(CLI::Range(4000LL, 10000000LL));
+
   app.add_subcommand("help", "Show this help.");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int rc = app.exit(e);
+    // `report` promises 0 / 1 / 2 only: a usage error is an error (1), not CLI11's code.
+    if (argc > 1 && !std::strcmp(argv[1], "report") && rc != 0) return report::kExitError;
+    return rc;
   }
   if (app.got_subcommand("help")) {
     std::cout << app.help();
@@ -177,6 +238,8 @@ int RunCli(int argc, char** argv) {
     else std::cout << catalog::ToMarkdown(*cat);
     return 0;
   }
+
+  if (report_cmd->parsed()) return RunReport(report_file, report_format, report_budget);
 
   if (docs_cmd->parsed()) return RunDocs(docs_dir, examples_dir, docs_check);
 
