@@ -175,3 +175,17 @@ def test_authorize_answer_lists_every_created_rule(aws_fake, aws):
     out = ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=perms)
     listed = {(r["FromPort"], r["CidrIpv4"]) for r in out["SecurityGroupRules"]}
     assert listed == {(p, c) for p in (443, 5061, 8801) for c in ("192.0.2.0/24", "198.51.100.0/24")}
+
+
+def test_prefix_list_peer_keeps_its_description(aws_fake, aws):
+    ec2 = _proxy_ec2(aws_fake)
+    _, (sg,) = aws.create_vpc_and_groups(1)
+    pid = ec2.create_managed_prefix_list(PrefixListName=f"d-{uuid.uuid4().hex[:8]}", MaxEntries=2,
+                                         AddressFamily="IPv4")["PrefixList"]["PrefixListId"]
+    _settled(ec2, pid)
+    out = ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": p, "ToPort": p,
+         "PrefixListIds": [{"PrefixListId": pid, "Description": f"port {p}"}]} for p in (443, 8443)])
+    assert sorted(r.get("Description") for r in out["SecurityGroupRules"]) == ["port 443", "port 8443"]
+    listed = [r for r in aws.rules(sg) if r.get("PrefixListId") == pid]
+    assert sorted(r.get("Description") for r in listed) == ["port 443", "port 8443"]

@@ -37,6 +37,8 @@ Each entry says what real EC2 does and where that is documented or observed:
   separately for IPv4 and IPv6): a rule that references a prefix list counts as the list's
   MaxEntries rules (VPC user guide, "Security group rules" / quotas). moto counts every
   reference as one rule. Over quota -> 400 RulesPerSecurityGroupLimitExceeded.
+* A prefix-list peer's Description is kept by EC2; moto drops it at authorize (the proxy
+  stores it where moto's own ModifySecurityGroupRules puts descriptions).
 * AuthorizeSecurityGroupIngress/Egress answer with every rule they created
   (securityGroupRuleSet); moto lists only the rules of the last IpPermissions entry. The
   proxy lists them all, as EC2 does.
@@ -323,10 +325,28 @@ class Ec2Semantics:
             return data
         if action.startswith("AuthorizeSecurityGroup") and ctx and status == 200:
             group = ctx["group"]
-            created = [r.id for r in (group.egress_rules if ctx["egress"] else group.ingress_rules)
-                       if r.id not in ctx["before"]]
+            new_rules = [r for r in (group.egress_rules if ctx["egress"] else group.ingress_rules)
+                         if r.id not in ctx["before"]]
+            created = [r.id for r in new_rules]
+            # moto drops the description of a prefix-list peer (it keeps descriptions in the
+            # CIDR dict); EC2 keeps it. Put it where moto's describe and modify look for it.
+            fixed = False
+            wanted = {}
+            for perm in _indexed(params, "IpPermissions"):
+                for k, v in perm.items():
+                    m = re.match(r"PrefixListIds\.(\d+)\.PrefixListId$", k)
+                    if m:
+                        desc = perm.get(f"PrefixListIds.{m.group(1)}.Description")
+                        if desc:
+                            wanted[(perm.get("IpProtocol"), str(perm.get("FromPort")), str(perm.get("ToPort")),
+                                    v)] = desc
+            for r in new_rules:
+                key = (r.ip_protocol, str(r.from_port), str(r.to_port), r.prefix_list_id)
+                if r.prefix_list_id and key in wanted and not r.ip_range.get("Description"):
+                    r.ip_range["Description"] = wanted[key]
+                    fixed = True
             listed = len(re.findall(rb"<securityGroupRuleId>", data))
-            if created and listed < len(created):
+            if created and (listed < len(created) or fixed):
                 q = {f"SecurityGroupRuleId.{i + 1}": rid for i, rid in enumerate(created)}
                 described = self._moto_call(region, {"Action": "DescribeSecurityGroupRules", **q})
                 m = re.search(rb"<securityGroupRuleSet>.*</securityGroupRuleSet>", described, re.S)
