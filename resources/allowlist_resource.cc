@@ -830,10 +830,15 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
       // right after creating the list).
       auto pid = GetString(req.prior_state, "prefix_list_id").value_or("");
       auto st = DeletePrefixList(*data, *target, pid, ctx.stopping);
-      if (!st.ok())
-        resp.diagnostics.AddWarning("Deleting the prefix list " + (pid.empty() ? target->prefix_list_name : pid),
-                                    "The rules are gone but the prefix list could not be deleted: " +
-                                        st.error().ToString());
+      if (!st.ok()) {
+        // The list still exists: keep it in state (without the rules, which are gone) so a
+        // later destroy deletes it instead of forgetting it.
+        resp.diagnostics.AddError("Deleting the prefix list " + (pid.empty() ? target->prefix_list_name : pid),
+                                  "The rules are gone but the prefix list could not be deleted: " +
+                                      st.error().ToString() + "\n\nRemove what still references it and run destroy again.");
+        resp.new_state = req.prior_state.With("rules", cty::Value::Map(RuleObjectType(true), {}));
+        return;
+      }
     }
     resp.new_state = cty::Value::Null(Schema().ImpliedType());
     return;

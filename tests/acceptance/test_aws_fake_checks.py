@@ -189,3 +189,20 @@ def test_prefix_list_peer_keeps_its_description(aws_fake, aws):
     assert sorted(r.get("Description") for r in out["SecurityGroupRules"]) == ["port 443", "port 8443"]
     listed = [r for r in aws.rules(sg) if r.get("PrefixListId") == pid]
     assert sorted(r.get("Description") for r in listed) == ["port 443", "port 8443"]
+
+
+def test_referenced_prefix_list_deletion_fails(aws_fake, aws):
+    ec2 = _proxy_ec2(aws_fake)
+    _, (sg,) = aws.create_vpc_and_groups(1)
+    pid = ec2.create_managed_prefix_list(PrefixListName=f"r-{uuid.uuid4().hex[:8]}", MaxEntries=2,
+                                         AddressFamily="IPv4")["PrefixList"]["PrefixListId"]
+    _settled(ec2, pid)
+    ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": pid}]}])
+    assert ec2.delete_managed_prefix_list(PrefixListId=pid)["PrefixList"]["State"] == "delete-in-progress"
+    got = _settled(ec2, pid)
+    assert got["State"] == "delete-failed" and sg in got.get("StateMessage", ""), got
+    rule = [r for r in aws.rules(sg) if r.get("PrefixListId") == pid][0]
+    aws.revoke(sg, rule)
+    ec2.delete_managed_prefix_list(PrefixListId=pid)
+    assert not [p for p in aws.prefix_lists(got["PrefixListName"])]

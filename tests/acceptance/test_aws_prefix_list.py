@@ -167,3 +167,26 @@ def test_two_lists_with_the_name_are_a_clear_error(ws, aws, aws_fake):
     # Nothing was changed or created on the strength of a guess.
     assert sorted(p["PrefixListId"] for p in aws.prefix_lists(name)) == sorted(made)
     assert not aws.owned_rules(sg, set())
+
+
+def test_destroy_says_when_the_list_is_still_referenced(ws, aws, aws_fake):
+    _, (sg, other) = aws.create_vpc_and_groups(2)
+    name = f"office-acc-ref-{uuid.uuid4().hex[:8]}"
+    ws.write(_config(aws_fake, sg, name))
+    ws.init()
+    ws.apply()
+    pl_id = ws.resource_values(ADDRESS)["prefix_list_id"]
+    # Someone else's group references our list.
+    aws.ec2.authorize_security_group_ingress(GroupId=other, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "PrefixListIds": [{"PrefixListId": pl_id}]}])
+    r = ws.destroy(check=False)
+    assert r.returncode == 1, r.describe()
+    text = " ".join(r.stderr.split())
+    assert pl_id in text and other in text and "delete-failed" in text, r.describe()
+    assert not aws.owned_rules(sg, set()), "our rules should be gone"
+    assert ws.state_list() == [ADDRESS], "the list still exists, so state must keep it"
+    assert ws.resource_values(ADDRESS)["prefix_list_id"] == pl_id
+    # Once the reference is gone, destroy finishes and leaves nothing behind.
+    ref = [x for x in aws.rules(other) if x.get("PrefixListId") == pl_id][0]
+    aws.revoke(other, ref)
+    _assert_destroy_leaves_nothing(ws, aws, sg, [name])

@@ -452,5 +452,30 @@ TEST_F(AwsIntegrationTest, VersionConflictIsReReadAndWon) {
   EXPECT_GE(server_->Stats()["semantics"].value("version_conflicts", 0), 1) << server_->Stats().dump();
 }
 
+// Deletion is asynchronous; while a rule references the list it ends delete-failed, and we
+// say so instead of reporting success.
+TEST_F(AwsIntegrationTest, ReferencedListIsNotDeletedAndSaysWhy) {
+  auto pl = EnsureManagedPrefixList(*client_, SupernetSpec(), nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_TRUE(pl.ok()) << pl.error().ToString();
+  IpPermission perm{"tcp", 443, 443, {{Peer::Kind::kPrefixList, pl->id, "someone else's rule"}}};
+  auto rules = client_->AuthorizeSecurityGroupRules(RuleDirection::kEgress, groups_[1], {perm}, {}, nullptr);
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  ASSERT_EQ(rules->size(), 1u);
+  EXPECT_EQ((*rules)[0].description, "someone else's rule");
+
+  Status s = DeleteManagedPrefixListIfExists(*client_, pl->id, nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kConflict);
+  EXPECT_NE(s.error().message.find("delete-failed"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find(groups_[1]), std::string::npos) << s.error().message;
+  auto still = FindManagedPrefixList(*client_, "oah-supernets", nullptr, pl->id);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->id, pl->id);
+
+  ASSERT_TRUE(client_->RevokeSecurityGroupRules(RuleDirection::kEgress, groups_[1], {(*rules)[0].id}, nullptr).ok());
+  EXPECT_TRUE(DeleteManagedPrefixListIfExists(*client_, pl->id, nullptr, [](std::chrono::milliseconds) {}).ok());
+  EXPECT_EQ(LiveListsNamed(*client_, "oah-supernets"), 0);
+}
+
 }  // namespace
 }  // namespace prov::cloud::aws

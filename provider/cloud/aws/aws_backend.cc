@@ -647,11 +647,19 @@ Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixL
                                              "\" kept changing underneath us (PrefixListVersionMismatch); try again");
 }
 
-Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel) {
+Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel,
+                                       const http::SleepFn& sleep) {
   if (id.empty()) return Status::Ok();
   Status s = client.DeleteManagedPrefixList(id, cancel);
-  if (!s.ok() && s.error().code == ErrorCode::kNotFound) return Status::Ok();
-  return s;
+  if (!s.ok()) return s.error().code == ErrorCode::kNotFound ? Status::Ok() : s;
+  // Deletion is asynchronous: it ends delete-complete, or delete-failed while anything
+  // (a security group rule, a route table) still references the list.
+  auto settled = WaitSettled(client, id, cancel, sleep ? sleep : DefaultSleep);
+  if (!settled.ok()) return settled.error().code == ErrorCode::kNotFound ? Status::Ok() : settled.error();
+  if (settled->state == "delete-complete") return Status::Ok();
+  return MakeError(ErrorCode::kConflict, "prefix list " + id + " was not deleted (state " + settled->state +
+                                             (settled->state_message.empty() ? "" : ": " + settled->state_message) +
+                                             ")");
 }
 
 }  // namespace prov::cloud::aws

@@ -140,7 +140,10 @@ Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixL
 // when found by name and more than one list has it.
 Result<PrefixListState> FindManagedPrefixList(Ec2Client& client, const std::string& name,
                                               const std::atomic<bool>* cancel, const std::string& known_id = "");
-// NotFound counts as success.
-Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel);
+// Deletes the list and waits for the outcome: OK when it is gone (NotFound counts as
+// success), kConflict naming the state message when EC2 could not delete it
+// (delete-failed: still referenced, e.g. by a rule someone else made).
+Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel,
+                                       const http::SleepFn& sleep = nullptr);
 
 }  // namespace prov::cloud::aws

@@ -31,6 +31,9 @@ Each entry says what real EC2 does and where that is documented or observed:
   loop depends on it). moto completes at once; the proxy reports the in-progress state for
   one describe (moto's own state is left complete, so tests reading moto directly see the
   settled list).
+* DeleteManagedPrefixList is asynchronous too (delete-in-progress, then delete-complete);
+  while a security group rule references the list the deletion fails: the list stays, in
+  state delete-failed with a message naming the referencing groups.
 * DescribeManagedPrefixLists / GetManagedPrefixListEntries / DeleteManagedPrefixList with an
   unknown id -> InvalidPrefixListID.NotFound.
 * Rules quota (default 60 inbound and 60 outbound rules per security group, counted
@@ -200,8 +203,26 @@ class Ec2Semantics:
                     if pl is None:
                         raise Violation(400, "InvalidPrefixListID.NotFound",
                                         f"The prefix list ID '{v[0]}' does not exist")
-        elif action in ("GetManagedPrefixListEntries", "DeleteManagedPrefixList"):
+        elif action == "GetManagedPrefixListEntries":
             self._prefix_list(region, _single(params, "PrefixListId", ""))
+        elif action == "DeleteManagedPrefixList":
+            pl_id = _single(params, "PrefixListId", "")
+            pl = self._prefix_list(region, pl_id)
+            users = sorted({g.id for vpc_groups in _backend(region).groups.values() for g in vpc_groups.values()
+                            for r in g.egress_rules + g.ingress_rules if r.prefix_list_id == pl_id})
+            if users:
+                # EC2 accepts the request and the deletion then fails: the list stays,
+                # state delete-failed, the message names what references it.
+                pl.state = "delete-failed"
+                pl.state_message = "The prefix list is referenced by: " + ", ".join(users)
+                body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteManagedPrefixListResponse "
+                        "xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>proxy</requestId>"
+                        "<prefixList><prefixListId>%s</prefixListId><state>delete-in-progress</state>"
+                        "<prefixListName>%s</prefixListName><maxEntries>%s</maxEntries><version>%s</version>"
+                        "</prefixList></DeleteManagedPrefixListResponse>"
+                        % (pl_id, xml_escape(str(pl.prefix_list_name or "")), pl.max_entries, pl.version))
+                self.settling[pl_id] = ["delete-in-progress", 1]
+                ctx = {"answer": (200, [("Content-Type", "text/xml")], body.encode())}
         elif action == "ModifyManagedPrefixList":
             ctx = self._before_modify(region, params)
         elif action in ("AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress"):
@@ -289,6 +310,9 @@ class Ec2Semantics:
         return re.sub(rb"<state>[^<]*</state>", b"<state>" + state.encode() + b"</state>", data, count=1)
 
     def after(self, region, action, params, ctx, status, data: bytes) -> bytes:
+        if action == "DeleteManagedPrefixList" and status == 200:
+            m = re.search(rb"<prefixListId>([^<]+)</prefixListId>", data)
+            return self._settle(m.group(1).decode(), "delete-in-progress", data) if m else data
         if action == "CreateManagedPrefixList" and status == 200:
             m = re.search(rb"<prefixListId>([^<]+)</prefixListId>", data)
             return self._settle(m.group(1).decode(), "create-in-progress", data) if m else data

@@ -332,6 +332,8 @@ def make_handler(state):
                     return self._send(v.status, ec2_error(v.code, v.message))
                 if replayed is not None:
                     status, out_headers, data = replayed
+                elif ctx.get("answer"):  # answered by the proxy's EC2 behaviour, moto untouched
+                    status, out_headers, data = ctx["answer"]
                 else:
                     status, out_headers, data = self._forward(body)
                     if service == "ec2":
