@@ -190,3 +190,25 @@ def test_destroy_says_when_the_list_is_still_referenced(ws, aws, aws_fake):
     ref = [x for x in aws.rules(other) if x.get("PrefixListId") == pl_id][0]
     aws.revoke(other, ref)
     _assert_destroy_leaves_nothing(ws, aws, sg, [name])
+
+
+def test_rename_is_repaired_when_the_name_is_the_default(ws, aws, aws_fake):
+    """prefix_list_name left unset: the plan still renames the list back to the default."""
+    _, (sg,) = aws.create_vpc_and_groups(1)
+    owner = f"acc{uuid.uuid4().hex[:8]}"
+    default = f"office-at-hand-supernets-{owner}"
+    ws.write(allowlist_config(aws_fake, [sg], max_retries=4, resource_extra=f"owner = {hcl_string(owner)}",
+                              target_extra="use_prefix_list = true"))
+    ws.init()
+    ws.apply()
+    pl_id = ws.resource_values(ADDRESS)["prefix_list_id"]
+    assert [p["PrefixListId"] for p in aws.prefix_lists(default)] == [pl_id]
+    aws.ec2.modify_managed_prefix_list(PrefixListId=pl_id, PrefixListName="hand-renamed-" + owner)
+    code, plan = ws.plan_json()
+    assert code == 2
+    changes = resource_changes(plan, ADDRESS)
+    assert changes and changes[0]["change"]["actions"] == ["update"], changes
+    ws.apply()
+    assert [p["PrefixListId"] for p in aws.prefix_lists(default)] == [pl_id]
+    assert ws.plan().returncode == 0
+    _assert_destroy_leaves_nothing(ws, aws, sg, [default, "hand-renamed-" + owner])
