@@ -41,7 +41,7 @@ def _code(text: str) -> str:
 
 
 def _ec2(**params: str) -> dict[str, str]:
-    return {"Action": params.pop("Action"), "Version": "2016-11-15", **params}
+    return {"Action": params.pop("Action"), "Version": params.pop("Version", "2016-11-15"), **params}
 
 
 GOOD_PL = {"Action": "CreateManagedPrefixList", "PrefixListName": "x", "MaxEntries": "2",
@@ -63,6 +63,7 @@ BAD_REQUESTS = [
     ("wrong type (boolean)", {**GOOD_PL, "DryRun": "yes"}, "InvalidParameterValue"),
     ("out of range", {"Action": "DescribeSecurityGroupRules", "MaxResults": "2"}, "InvalidParameterValue"),
     ("unknown action", {"Action": "CreateFirewallOfDoom"}, "InvalidAction"),
+    ("unknown API version", {"Action": "DescribeSecurityGroups", "Version": "2099-01-01"}, "NoSuchVersion"),
 ]
 
 

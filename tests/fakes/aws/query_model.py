@@ -6,6 +6,8 @@ error EC2 returns:
 
 * InvalidAction          the Action is not an operation of the model
 * MissingAction          no Action
+* NoSuchVersion          a Version botocore ships no model for (stricter than EC2, which
+                         also knows versions older than botocore's oldest)
 * MissingParameter       Version absent, or a member the model marks `required` absent
                          (at the top level and inside every structure that is present)
 * UnknownParameter       a key that does not serialize any member of the input shape
@@ -59,6 +61,7 @@ class QueryValidator:
         self.protocol = self.model.metadata["protocol"]  # "ec2" or "query"
         self.api_version = self.model.metadata["apiVersion"]
         self.operations = set(self.model.operation_names)
+        self.versions = set(session.get_component("data_loader").list_api_versions(service, "service-2"))
 
     # -------------------------------------------------------------- naming
     def _member_key(self, name: str, shape) -> str:
@@ -95,6 +98,10 @@ class QueryValidator:
         version = params.get("Version")
         if not version or not version[0]:
             raise Violation(400, "MissingParameter", "The request must contain the parameter Version")
+        if version[0] not in self.versions:
+            raise Violation(400, "NoSuchVersion",
+                            f"The requested version ({version[0]}) of service {self.model.service_name} "
+                            f"does not exist")
         op = self.model.operation_model(action)
         shape = op.input_shape
         structures: list[tuple[str, object]] = [("", shape)] if shape is not None else []
