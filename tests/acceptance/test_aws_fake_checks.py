@@ -78,6 +78,7 @@ def test_proxy_refuses_what_ec2_refuses(aws_fake, what, params, code):
 
 
 def test_proxy_accepts_well_formed_requests(aws_fake):
+    assert clouds.fault_stats(aws_fake["control"])["model"].startswith("botocore ")
     status, text = _send(aws_fake["endpoint"], _ec2(
         Action="DescribeSecurityGroupRules", **{"Filter.1.Name": "group-id", "Filter.1.Value.1": "sg-0123456789abcdef0",
                                                 "MaxResults": "1000"}))

@@ -37,7 +37,8 @@ Control (on the proxy):
                     "invalid": {Code: n}, "invalid_requests": ["Action: Code: message", ...],
                     "missing_tokens": {Action: n} (creates sent without their ClientToken),
                     "semantics": {"idempotent_replays": n, "authorize_answers_completed": n,
-                                  "version_conflicts": n, "resizes": n, "quota_refusals": n}}
+                                  "version_conflicts": n, "resizes": n, "quota_refusals": n},
+                    "model": "botocore <version> data/<service>/<version>/service-2.json"}
   POST /_clear_faults -> drops pending faults
   POST /_reset_stats  -> clears counters (keeps moto state and pending faults)
   POST /_reset        -> clears counters, pending faults and ALL moto state
@@ -69,7 +70,7 @@ from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ec2_semantics import Ec2Semantics  # noqa: E402
-from query_model import QueryValidator, Violation  # noqa: E402
+from query_model import QueryValidator, Violation, model_source  # noqa: E402
 
 MAX_SKEW = datetime.timedelta(minutes=15)
 HOP_BY_HOP = {
@@ -228,7 +229,8 @@ def make_handler(state):
                         "pending_faults": state.faults, "invalid": state.invalid,
                         "invalid_requests": state.invalid_requests,
                         "missing_tokens": state.missing_tokens,
-                        "semantics": dict(state.semantics.stats)})
+                        "semantics": dict(state.semantics.stats),
+                        "model": model_source()})
             if self.path == "/_clear_faults" and self.command == "POST":
                 with state.lock:
                     state.faults = []
