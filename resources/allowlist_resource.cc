@@ -674,7 +674,9 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
 
   std::vector<std::string> pl_entries;
   if (target->use_prefix_list) {
-    for (const auto& s : data->catalog->supernets) pl_entries.push_back(s.cidr.ToString());
+    // The list is IPv4 (the compiler references it for IPv4 supernets only).
+    for (const auto& s : data->catalog->supernets)
+      if (s.cidr.family == net::Family::kIPv4) pl_entries.push_back(s.cidr.ToString());
     std::sort(pl_entries.begin(), pl_entries.end());  // as the API lists them: no order churn
   }
 

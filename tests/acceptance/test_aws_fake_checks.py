@@ -208,3 +208,15 @@ def test_referenced_prefix_list_deletion_fails(aws_fake, aws):
     aws.revoke(sg, rule)
     ec2.delete_managed_prefix_list(PrefixListId=pid)
     assert not [p for p in aws.prefix_lists(got["PrefixListName"])]
+
+
+def test_prefix_list_entries_must_match_its_family(aws_fake):
+    ec2 = _proxy_ec2(aws_fake)
+    with pytest.raises(Exception, match="InvalidParameterValue"):
+        ec2.create_managed_prefix_list(PrefixListName=f"f-{uuid.uuid4().hex[:8]}", MaxEntries=2,
+                                       AddressFamily="IPv4", Entries=[{"Cidr": "2001:db8::/32"}])
+    pid = ec2.create_managed_prefix_list(PrefixListName=f"f-{uuid.uuid4().hex[:8]}", MaxEntries=2,
+                                         AddressFamily="IPv4")["PrefixList"]["PrefixListId"]
+    _settled(ec2, pid)
+    with pytest.raises(Exception, match="InvalidParameterValue"):
+        ec2.modify_managed_prefix_list(PrefixListId=pid, AddEntries=[{"Cidr": "not-a-cidr"}])

@@ -212,3 +212,27 @@ def test_rename_is_repaired_when_the_name_is_the_default(ws, aws, aws_fake):
     assert [p["PrefixListId"] for p in aws.prefix_lists(default)] == [pl_id]
     assert ws.plan().returncode == 0
     _assert_destroy_leaves_nothing(ws, aws, sg, [default, "hand-renamed-" + owner])
+
+
+def test_ipv6_supernets_stay_out_of_the_ipv4_list(ws, aws, aws_fake, tmp_path):
+    """A catalog (here a catalog_file override) with an IPv6 supernet: the IPv4 prefix list
+    holds only the IPv4 ones (EC2 refuses an IPv6 entry in an IPv4 list)."""
+    import json
+    import pathlib
+    canonical = pathlib.Path(__file__).resolve().parents[2] / "provider" / "catalog" / "data" / "office_at_hand.json"
+    data = json.loads(canonical.read_text())
+    data["supernets"].append({"cidr": "2001:db8:100::/40", "sources": ["acceptance-test"]})
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(data))
+    _, (sg,) = aws.create_vpc_and_groups(1)
+    name = f"office-acc-v6-{uuid.uuid4().hex[:8]}"
+    config = _config(aws_fake, sg, name).replace(
+        'provider "office" {', f'provider "office" {{\n  catalog_file = {hcl_string(str(path))}', 1)
+    ws.write(config)
+    ws.init()
+    ws.apply()
+    values = ws.resource_values(ADDRESS)
+    assert set(aws.prefix_list_entries(values["prefix_list_id"])) == article.SUPERNETS
+    assert set(values["prefix_list_entries"]) == article.SUPERNETS
+    assert ws.plan().returncode == 0
+    _assert_destroy_leaves_nothing(ws, aws, sg, [name])

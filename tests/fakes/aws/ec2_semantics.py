@@ -22,6 +22,8 @@ Each entry says what real EC2 does and where that is documented or observed:
     report: PrefixListMaxEntriesExceeded).
   - more than 100 Entry / AddEntry / RemoveEntry values in one request -> refused (the
     documented per-call limit; the exact code is unverified: InvalidParameterValue here).
+  - an entry that is not a CIDR of the list's address family -> refused (as for Create;
+    code unverified: InvalidParameterValue here).
   - adding a CIDR the list already has / removing one it lacks -> InvalidPrefixListModification.
   - PrefixListName absent keeps the name (moto blanks it).
   - unknown id -> InvalidPrefixListID.NotFound (moto fails with a 500).
@@ -50,6 +52,7 @@ Each entry says what real EC2 does and where that is documented or observed:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import http.client
 import re
 import threading
@@ -155,6 +158,18 @@ class Ec2Semantics:
         conn.close()
         return data
 
+    @staticmethod
+    def _check_cidrs(cidrs, family: str):
+        want = 6 if str(family).lower() == "ipv6" else 4
+        for c in cidrs:
+            try:
+                net = ipaddress.ip_network(c, strict=False)
+            except ValueError:
+                raise Violation(400, "InvalidParameterValue", f"The CIDR ({c}) is not valid.") from None
+            if net.version != want:
+                raise Violation(400, "InvalidParameterValue",
+                                f"The CIDR ({c}) does not match the address family of the prefix list.")
+
     # ------------------------------------------------------------------ idempotency
     def replay(self, region, action, params):
         """The stored answer for a repeated idempotency token, or None."""
@@ -193,6 +208,7 @@ class Ec2Semantics:
                 raise Violation(400, "InvalidParameterValue",
                                 "A prefix list name cannot start with com.amazonaws.")
             entries = _indexed(params, "Entry")
+            self._check_cidrs([e.get("Cidr", "") for e in entries], _single(params, "AddressFamily", ""))
             if len(entries) > int(_single(params, "MaxEntries", "0")):
                 raise Violation(400, "PrefixListMaxEntriesExceeded",
                                 "The number of entries exceeds the maximum entries of the prefix list.")
@@ -236,6 +252,7 @@ class Ec2Semantics:
             raise Violation(400, "IncorrectState",
                             f"The prefix list {pl_id} is in the {self.settling[pl_id][0]} state.")
         adds = [e.get("Cidr", "") for e in _indexed(params, "AddEntry")]
+        self._check_cidrs(adds, pl.address_family)
         removes = [e.get("Cidr", "") for e in _indexed(params, "RemoveEntry")]
         max_entries = _single(params, "MaxEntries")
         if max_entries is not None and (adds or removes):
