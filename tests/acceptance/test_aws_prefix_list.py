@@ -236,3 +236,27 @@ def test_ipv6_supernets_stay_out_of_the_ipv4_list(ws, aws, aws_fake, tmp_path):
     assert set(values["prefix_list_entries"]) == article.SUPERNETS
     assert ws.plan().returncode == 0
     _assert_destroy_leaves_nothing(ws, aws, sg, [name])
+
+
+def test_refresh_reports_two_lists_with_the_name(ws, aws, aws_fake):
+    """Our list deleted by hand and two others made with its name: refresh cannot tell which
+    is ours and says so (it used to drop the error and keep the stale state)."""
+    _, (sg,) = aws.create_vpc_and_groups(1)
+    name = f"office-acc-rf-{uuid.uuid4().hex[:8]}"
+    ws.write(_config(aws_fake, sg, name))
+    ws.init()
+    ws.apply()
+    pl_id = ws.resource_values(ADDRESS)["prefix_list_id"]
+    for r in aws.owned_rules(sg, set()):
+        aws.revoke(sg, r)
+    aws.ec2.delete_managed_prefix_list(PrefixListId=pl_id)
+    made = [aws.ec2.create_managed_prefix_list(PrefixListName=name, MaxEntries=20, AddressFamily="IPv4")
+            ["PrefixList"]["PrefixListId"] for _ in range(2)]
+    r = ws.plan()
+    assert r.returncode == 1, r.describe()
+    text = " ".join(r.stderr.split())
+    assert "more than one managed prefix list" in text and all(p in text for p in made), r.describe()
+    for p in made:
+        aws.ec2.delete_managed_prefix_list(PrefixListId=p)
+    ws.destroy()
+    assert ws.state_list() == []
