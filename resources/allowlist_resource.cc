@@ -128,6 +128,7 @@ rules::TargetOptions ToOptions(const TargetSpec& t, const cty::Value& config) {
   switch (t.platform) {
     case rules::Platform::kAws:
       o.groups = static_cast<int>(t.locations.size());
+      o.groups_from_ids = true;
       o.rule_quota = t.rule_quota;
       o.prefix_list = t.use_prefix_list;
       break;
@@ -247,7 +248,9 @@ cty::Value WithTargetDefaults(const cty::Value& obj, const TargetSpec& t) {
   switch (t.platform) {
     case rules::Platform::kAws: {
       cty::Value b = obj.Get(kAws);
-      if (b.IsKnown() && !b.IsNull()) out = out.With(kAws, fill(b, "prefix_list_name", Str(t.prefix_list_name)));
+      // Always the configured (or default) name: a list renamed outside Terraform shows in
+      // state under its live name (Read) and the plan renames it back.
+      if (b.IsKnown() && !b.IsNull()) out = out.With(kAws, b.With("prefix_list_name", Str(t.prefix_list_name)));
       break;
     }
     case rules::Platform::kAzure: {
@@ -671,7 +674,9 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
 
   std::vector<std::string> pl_entries;
   if (target->use_prefix_list) {
-    for (const auto& s : data->catalog->supernets) pl_entries.push_back(s.cidr.ToString());
+    // The list is IPv4 (the compiler references it for IPv4 supernets only).
+    for (const auto& s : data->catalog->supernets)
+      if (s.cidr.family == net::Family::kIPv4) pl_entries.push_back(s.cidr.ToString());
     std::sort(pl_entries.begin(), pl_entries.end());  // as the API lists them: no order churn
   }
 
@@ -783,7 +788,8 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
     }
     if (target->use_prefix_list) {
       std::vector<std::string> entries = GetStrings(planned_state, "prefix_list_entries").value_or(std::vector<std::string>{});
-      auto pl = EnsurePrefixList(*data, *target, entries, ctx.stopping);
+      auto pl = EnsurePrefixList(*data, *target, entries, ctx.stopping,
+                                 GetString(req.prior_state, "prefix_list_id").value_or(""));
       if (!pl.ok()) {
         resp.diagnostics.AddError("Managing the prefix list " + target->prefix_list_name, pl.error(),
                                   AttributePath().Attr(kAws).Attr("use_prefix_list"));
@@ -822,13 +828,18 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
 
   if (destroy && !outcome.error) {
     if (target->use_prefix_list) {
+      // By the id in state, or by name when state never learnt it (an apply that failed
+      // right after creating the list).
       auto pid = GetString(req.prior_state, "prefix_list_id").value_or("");
-      if (!pid.empty()) {
-        auto st = DeletePrefixList(*data, *target, pid, ctx.stopping);
-        if (!st.ok())
-          resp.diagnostics.AddWarning("Deleting the prefix list " + pid,
-                                      "The rules are gone but the prefix list could not be deleted: " +
-                                          st.error().ToString());
+      auto st = DeletePrefixList(*data, *target, pid, ctx.stopping);
+      if (!st.ok()) {
+        // The list still exists: keep it in state (without the rules, which are gone) so a
+        // later destroy deletes it instead of forgetting it.
+        resp.diagnostics.AddError("Deleting the prefix list " + (pid.empty() ? target->prefix_list_name : pid),
+                                  "The rules are gone but the prefix list could not be deleted: " +
+                                      st.error().ToString() + "\n\nRemove what still references it and run destroy again.");
+        resp.new_state = req.prior_state.With("rules", cty::Value::Map(RuleObjectType(true), {}));
+        return;
       }
     }
     resp.new_state = cty::Value::Null(Schema().ImpliedType());
@@ -922,12 +933,19 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
   }
   state = state.With("rules", LiveRulesValue(live->owned, *target, known));
   if (target->use_prefix_list) {
-    auto pl = ReadPrefixList(*data, *target, ctx.stopping);
-    if (pl.ok()) {
-      std::vector<std::string> entries = pl->entries;
-      std::sort(entries.begin(), entries.end());
-      state = state.With("prefix_list_id", Str(pl->id)).With("prefix_list_entries", StrList(entries));
+    // Followed by the id in state (a rename does not lose it); errors are reported.
+    auto pl = ReadPrefixList(*data, *target, ctx.stopping, GetString(req.current_state, "prefix_list_id").value_or(""));
+    if (!pl.ok()) {
+      resp.diagnostics.AddError("Reading the prefix list " + target->prefix_list_name, pl.error(),
+                                AttributePath().Attr(kAws).Attr("use_prefix_list"));
+      return;
     }
+    std::vector<std::string> entries = pl->entries;
+    std::sort(entries.begin(), entries.end());
+    state = state.With("prefix_list_id", Str(pl->id)).With("prefix_list_entries", StrList(entries));
+    cty::Value blk = state.Get(kAws);
+    if (!pl->id.empty() && blk.IsKnown() && !blk.IsNull())  // a rename outside Terraform shows as drift
+      state = state.With(kAws, blk.With("prefix_list_name", Str(pl->name)));
   }
   if (state.Get("catalog_version").IsNull()) {
     state = state.With("catalog_version", Str(data->catalog->version))

@@ -221,7 +221,8 @@ Result<std::unique_ptr<cloud::FirewallBackend>> MakeBackend(const ProviderData& 
 }
 
 Result<PrefixListInfo> EnsurePrefixList(const ProviderData& data, const TargetSpec& t,
-                                        const std::vector<std::string>& cidrs, const std::atomic<bool>* cancel) {
+                                        const std::vector<std::string>& cidrs, const std::atomic<bool>* cancel,
+                                        const std::string& known_id) {
   PROV_ASSIGN_OR_RETURN(auto client, Ec2For(data, t));
   cloud::aws::PrefixListSpec spec;
   spec.name = t.prefix_list_name;
@@ -229,22 +230,29 @@ Result<PrefixListInfo> EnsurePrefixList(const ProviderData& data, const TargetSp
   spec.max_entries = static_cast<int>(cidrs.size());
   spec.entry_description = "Office@Hand supernet [oah:" + t.owner + "]";
   spec.tags = {{"office-at-hand:allowlist", t.owner}};
+  spec.known_id = known_id;
   PROV_ASSIGN_OR_RETURN(auto st, cloud::aws::EnsureManagedPrefixList(*client, spec, cancel));
-  return PrefixListInfo{st.id, st.cidrs, st.max_entries};
+  return PrefixListInfo{st.id, st.name, st.cidrs, st.max_entries};
 }
 
 Result<PrefixListInfo> ReadPrefixList(const ProviderData& data, const TargetSpec& t,
-                                      const std::atomic<bool>* cancel) {
+                                      const std::atomic<bool>* cancel, const std::string& known_id) {
   PROV_ASSIGN_OR_RETURN(auto client, Ec2For(data, t));
-  PROV_ASSIGN_OR_RETURN(auto st, cloud::aws::FindManagedPrefixList(*client, t.prefix_list_name, cancel));
-  return PrefixListInfo{st.id, st.cidrs, st.max_entries};
+  PROV_ASSIGN_OR_RETURN(auto st, cloud::aws::FindManagedPrefixList(*client, t.prefix_list_name, cancel, known_id));
+  return PrefixListInfo{st.id, st.name, st.cidrs, st.max_entries};
 }
 
 Status DeletePrefixList(const ProviderData& data, const TargetSpec& t, const std::string& id,
                         const std::atomic<bool>* cancel) {
   auto client = Ec2For(data, t);
   if (!client.ok()) return client.error();
-  return cloud::aws::DeleteManagedPrefixListIfExists(**client, id, cancel);
+  std::string target_id = id;
+  if (target_id.empty()) {
+    auto found = cloud::aws::FindManagedPrefixList(**client, t.prefix_list_name, cancel);
+    if (!found.ok()) return found.error();
+    target_id = found->id;
+  }
+  return cloud::aws::DeleteManagedPrefixListIfExists(**client, target_id, cancel);
 }
 
 }  // namespace prov::resources

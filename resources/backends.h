@@ -48,18 +48,23 @@ void SetBackendFactoryForTesting(BackendFactory factory);
 
 struct PrefixListInfo {
   std::string id;
+  std::string name;  // as EC2 has it now
   std::vector<std::string> entries;
   int max_entries = 0;
 };
 // AWS prefix-list mode: creates or updates the managed prefix list holding `cidrs`
-// (optimistic lock on its version) and returns its id.
+// (optimistic lock on its version) and returns it. `known_id` (from state, may be empty)
+// is followed first, so a list renamed outside Terraform is renamed back, not duplicated.
 Result<PrefixListInfo> EnsurePrefixList(const ProviderData& data, const TargetSpec& target,
                                         const std::vector<std::string>& cidrs,
-                                        const std::atomic<bool>* cancel);
-// Reads the prefix list (by name) if it exists; empty id when it does not.
+                                        const std::atomic<bool>* cancel, const std::string& known_id = "");
+// Reads the prefix list: by `known_id` when it still exists, else by name; empty id when
+// there is none. An error (several lists with the name, API failure) is returned, never
+// swallowed.
 Result<PrefixListInfo> ReadPrefixList(const ProviderData& data, const TargetSpec& target,
-                                      const std::atomic<bool>* cancel);
-// Deletes our prefix list (after the rules referencing it are gone). NotFound = success.
+                                      const std::atomic<bool>* cancel, const std::string& known_id = "");
+// Deletes our prefix list (after the rules referencing it are gone): `id`, or when empty
+// the list named target.prefix_list_name if there is one. NotFound = success.
 Status DeletePrefixList(const ProviderData& data, const TargetSpec& target, const std::string& id,
                         const std::atomic<bool>* cancel);
 

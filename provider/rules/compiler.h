@@ -44,6 +44,7 @@ struct Selection {
 struct TargetOptions {
   Platform platform = Platform::kAws;
   int groups = 1;                  // AWS: security groups available to spread over
+  bool groups_from_ids = false;    // AWS: they are listed ids (group_ids), not a count (groups)
   int rule_quota = 0;              // AWS: declared per-direction quota (0 = profile default)
   int rule_budget = 0;             // max rules per group/target (0 = platform limit)
   bool prefix_list = false;        // AWS: reference a prefix list for the supernets
@@ -90,7 +91,7 @@ struct Compiled {
   std::vector<Unenforceable> unenforceable;
   std::vector<OverPermission> over_permission;
   std::vector<std::string> notes;        // "spread over 2 security groups", advisories used
-  std::string strategy;                  // "single-group" | "spread" | "raised-quota" | "merged"
+  std::string strategy;  // "single-group" | "spread" | "raised-quota" | "merged" | "prefix-list"
   int rules_needed = 0;                  // platform-weighted count before budgeting
 };
 

@@ -120,7 +120,7 @@ class AwsRenderer {
     if (fits_one) {
       bool raised = std::any_of(counts.begin(), counts.end(),
                                 [&](const auto& kv) { return kv.second > default_quota; });
-      c.strategy = raised ? "raised-quota" : "single-group";
+      c.strategy = t_.prefix_list ? "prefix-list" : raised ? "raised-quota" : "single-group";
       if (raised) c.notes.push_back("fits the declared rule_quota of " + std::to_string(quota_));
       return Emit(std::move(c), 1);
     }
@@ -428,7 +428,7 @@ class AwsRenderer {
       int with_pl = 0;
       for (const auto& [b, n] : probe.Counts()) with_pl = std::max(with_pl, n);
       if (with_pl <= capacity) {
-        options.push_back("reference the supernets through a prefix list (prefix_list = true): " +
+        options.push_back("reference the supernets through a prefix list (use_prefix_list = true): " +
                           std::to_string(with_pl) + " weighted rules");
       }
     }
@@ -440,7 +440,9 @@ class AwsRenderer {
     }
     int g = (worst_n + limit_ - 1) / limit_;
     if (g <= ProfileFor(Platform::kAws).max_groups) {
-      options.push_back("more security groups (groups = " + std::to_string(g) + ")");
+      options.push_back(t_.groups_from_ids
+                            ? "more security groups (" + std::to_string(g) + " ids in group_ids)"
+                            : "more security groups (groups = " + std::to_string(g) + ")");
     }
     if (!merging_tried) {
       options.push_back("a rule_budget (e.g. " + std::to_string(limit_) +

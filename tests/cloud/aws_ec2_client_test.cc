@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 
 #include "provider/cloud/aws/aws_backend.h"
 #include "provider/cloud/aws/ec2_client.h"
@@ -250,6 +251,87 @@ TEST(Ec2ClientTest, CancelStopsRetrying) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::kCancelled);
   EXPECT_EQ(h.transport->requests().size(), 1u);
+}
+
+std::string PrefixListXml(const std::string& action, const std::string& id, const std::string& name) {
+  return Ok(action, "<prefixList><prefixListId>" + id + "</prefixListId><addressFamily>IPv4</addressFamily>"
+                    "<state>create-complete</state><prefixListName>" + name + "</prefixListName>"
+                    "<maxEntries>3</maxEntries><version>1</version></prefixList>");
+}
+
+TEST(Ec2ClientTest, CreateManagedPrefixListSendsOneClientTokenForEveryAttempt) {
+  int n = 0;
+  Harness h([&](const http::Request&) -> Result<http::Response> {
+    ++n;
+    if (n == 1) return XmlResponse(503, ReadTestData("aws/ec2/error_throttle.xml"));
+    if (n == 2) return MakeError(ErrorCode::kUnavailable, "connection reset by peer");  // the answer is lost
+    return XmlResponse(200, PrefixListXml("CreateManagedPrefixList", "pl-0abc", "oah"));
+  });
+  auto pl = h.client->CreateManagedPrefixList("oah", "IPv4", 3, {{"192.0.2.0/24", "d"}}, {}, nullptr);
+  ASSERT_TRUE(pl.ok()) << pl.error().ToString();
+  EXPECT_EQ(pl->id, "pl-0abc");
+  auto reqs = h.transport->requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  const std::string token = FormFields(reqs[0].body)["ClientToken"];
+  EXPECT_EQ(token.size(), 36u) << token;
+  for (const auto& r : reqs) EXPECT_EQ(FormFields(r.body)["ClientToken"], token);
+  EXPECT_EQ(h.client->api_calls(), 1);
+
+  // A new call gets a new token; a caller's own token is sent as given.
+  auto again = h.client->CreateManagedPrefixList("oah", "IPv4", 3, {}, {}, nullptr);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(FormFields(h.transport->requests().back().body)["ClientToken"], token);
+  auto mine = h.client->CreateManagedPrefixList("oah", "IPv4", 3, {}, {}, nullptr, "caller-token-1");
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(FormFields(h.transport->requests().back().body)["ClientToken"], "caller-token-1");
+}
+
+TEST(Ec2ClientTest, NewClientTokensAreUuidsAndDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string t = NewClientToken();
+    ASSERT_EQ(t.size(), 36u);
+    EXPECT_EQ(t[14], '4') << t;
+    EXPECT_TRUE(seen.insert(t).second) << t;
+  }
+}
+
+// EnsureManagedPrefixList: when the client's attempts all end without an answer, the
+// create is repeated once more with the same token (EC2 then returns the list it made).
+TEST(Ec2ClientTest, EnsureRepeatsALostCreateWithTheSameToken) {
+  std::vector<std::string> tokens;
+  int creates = 0;
+  Harness h(
+      [&](const http::Request& req) -> Result<http::Response> {
+        auto f = FormFields(req.body);
+        const std::string& a = f["Action"];
+        if (a == "DescribeManagedPrefixLists") {
+          if (creates < 3) return XmlResponse(200, Ok(a, "<prefixListSet/>"));
+          return XmlResponse(200, Ok(a, "<prefixListSet><item><prefixListId>pl-0abc</prefixListId>"
+                                        "<state>create-complete</state><prefixListName>oah</prefixListName>"
+                                        "<maxEntries>1</maxEntries><version>1</version></item></prefixListSet>"));
+        }
+        if (a == "GetManagedPrefixListEntries") {
+          return XmlResponse(200, Ok(a, "<entrySet><item><cidr>192.0.2.0/24</cidr></item></entrySet>"));
+        }
+        if (a == "CreateManagedPrefixList") {
+          tokens.push_back(f["ClientToken"]);
+          if (++creates < 3) return MakeError(ErrorCode::kUnavailable, "timed out");
+          return XmlResponse(200, PrefixListXml(a, "pl-0abc", "oah"));
+        }
+        return XmlResponse(400, ReadTestData("aws/ec2/error_duplicate.xml"));
+      },
+      /*max_attempts=*/2);
+  PrefixListSpec spec;
+  spec.name = "oah";
+  spec.cidrs = {"192.0.2.0/24"};
+  auto st = EnsureManagedPrefixList(*h.client, spec, nullptr, [](milliseconds) {});
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ(st->id, "pl-0abc");
+  ASSERT_EQ(tokens.size(), 3u);
+  EXPECT_FALSE(tokens[0].empty());
+  EXPECT_EQ(tokens[1], tokens[0]);
+  EXPECT_EQ(tokens[2], tokens[0]);
 }
 
 TEST(Ec2ClientTest, EndpointResolutionOrder) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "provider/cloud/aws/aws_backend.h"
 #include "tests/fakes/aws/aws_fake_server.h"
@@ -349,6 +350,131 @@ TEST_F(AwsIntegrationTest, PrefixListModeEnsuresListAndRulesReferenceIt) {
   auto none = FindManagedPrefixList(*client_, "oah-supernets", nullptr);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->id.empty());
+}
+
+PrefixListSpec SupernetSpec() {
+  PrefixListSpec spec;
+  spec.name = "oah-supernets";
+  spec.cidrs = {"203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"};
+  spec.entry_description = "Office@Hand supernet";
+  spec.tags = {{"office-at-hand:allowlist", "allowlist-1"}};
+  return spec;
+}
+
+int LiveListsNamed(Ec2Client& c, const std::string& name) {
+  auto all = c.DescribeManagedPrefixLists({}, name, nullptr);
+  EXPECT_TRUE(all.ok());
+  int n = 0;
+  for (const auto& l : *all) n += l.state != "delete-complete";
+  return n;
+}
+
+// The create's answer is lost after EC2 made the list: the retry carries the same
+// ClientToken, so EC2 (the proxy, as EC2 does) answers with that list; one list exists.
+TEST_F(AwsIntegrationTest, LostCreateAnswerLeavesExactlyOneList) {
+  ASSERT_TRUE(server_->Fault("drop_after", 1, "CreateManagedPrefixList"));
+  auto pl = EnsureManagedPrefixList(*client_, SupernetSpec(), nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_TRUE(pl.ok()) << pl.error().ToString();
+  EXPECT_EQ(server_->Count("CreateManagedPrefixList"), 2);
+  EXPECT_EQ(server_->Forwarded("CreateManagedPrefixList"), 1);
+  EXPECT_EQ(server_->Stats()["semantics"].value("idempotent_replays", 0), 1);
+  EXPECT_EQ(LiveListsNamed(*client_, "oah-supernets"), 1);
+  EXPECT_EQ(server_->Stats()["invalid"].size(), 0u) << server_->Stats().dump();
+}
+
+// Renamed outside Terraform: followed by its id, renamed back; no second list.
+TEST_F(AwsIntegrationTest, RenamedListIsFollowedByIdAndRenamedBack) {
+  auto spec = SupernetSpec();
+  auto pl = EnsureManagedPrefixList(*client_, spec, nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_TRUE(pl.ok()) << pl.error().ToString();
+  ASSERT_TRUE(client_->ModifyManagedPrefixList(pl->id, 0, {}, {}, 0, nullptr, "renamed-by-hand").ok());
+
+  auto by_name = FindManagedPrefixList(*client_, spec.name, nullptr);
+  ASSERT_TRUE(by_name.ok());
+  EXPECT_TRUE(by_name->id.empty());  // what the old name-only lookup saw: "gone"
+  auto by_id = FindManagedPrefixList(*client_, spec.name, nullptr, pl->id);
+  ASSERT_TRUE(by_id.ok()) << by_id.error().ToString();
+  EXPECT_EQ(by_id->id, pl->id);
+  EXPECT_EQ(by_id->name, "renamed-by-hand");
+
+  spec.known_id = pl->id;
+  auto again = EnsureManagedPrefixList(*client_, spec, nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(again->id, pl->id);
+  EXPECT_EQ(again->name, spec.name);
+  EXPECT_EQ(LiveListsNamed(*client_, spec.name), 1);
+  EXPECT_EQ(LiveListsNamed(*client_, "renamed-by-hand"), 0);
+}
+
+TEST_F(AwsIntegrationTest, TwoListsWithTheNameAreAnErrorNotAGuess) {
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(client_->CreateManagedPrefixList("oah-supernets", "IPv4", 3, {}, {}, nullptr).ok());
+  }
+  auto found = FindManagedPrefixList(*client_, "oah-supernets", nullptr);
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, ErrorCode::kConflict);
+  EXPECT_NE(found.error().message.find("more than one"), std::string::npos) << found.error().message;
+  auto ensured = EnsureManagedPrefixList(*client_, SupernetSpec(), nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_FALSE(ensured.ok());
+  EXPECT_EQ(ensured.error().code, ErrorCode::kConflict);
+}
+
+// Someone changes the list between our read and our write: EC2 refuses our stale
+// CurrentVersion (PrefixListVersionMismatch); we re-read and converge.
+TEST_F(AwsIntegrationTest, VersionConflictIsReReadAndWon) {
+  auto spec = SupernetSpec();
+  spec.max_entries = 5;  // room for both writers' entries, no resize in between
+  auto pl = EnsureManagedPrefixList(*client_, spec, nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_TRUE(pl.ok()) << pl.error().ToString();
+  spec.known_id = pl->id;
+  spec.cidrs.push_back("100.64.0.0/16");
+  // Our modify waits in the proxy while another writer bumps the version.
+  ASSERT_TRUE(server_->Fault("slow", 1, "ModifyManagedPrefixList", 1500));
+  auto other = MakeClient("testing", 2);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    auto cur = FindManagedPrefixList(*other, spec.name, nullptr, pl->id);
+    ASSERT_TRUE(cur.ok());
+    auto w = other->ModifyManagedPrefixList(pl->id, cur->version, {{"10.9.9.0/24", "by hand"}}, {}, 0, nullptr,
+                                            spec.name);
+    EXPECT_TRUE(w.ok()) << w.error().ToString();
+    EXPECT_TRUE(FindManagedPrefixList(*other, spec.name, nullptr, pl->id).ok());  // settles it
+  });
+  auto won = EnsureManagedPrefixList(*client_, spec, nullptr, [](std::chrono::milliseconds) {});
+  writer.join();
+  ASSERT_TRUE(won.ok()) << won.error().ToString();
+  std::vector<std::string> want = spec.cidrs;
+  std::sort(want.begin(), want.end());
+  auto now = FindManagedPrefixList(*client_, spec.name, nullptr, pl->id);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->cidrs, want);
+  EXPECT_EQ(now->max_entries, 5);
+  EXPECT_GE(server_->Stats()["semantics"].value("version_conflicts", 0), 1) << server_->Stats().dump();
+}
+
+// Deletion is asynchronous; while a rule references the list it ends delete-failed, and we
+// say so instead of reporting success.
+TEST_F(AwsIntegrationTest, ReferencedListIsNotDeletedAndSaysWhy) {
+  auto pl = EnsureManagedPrefixList(*client_, SupernetSpec(), nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_TRUE(pl.ok()) << pl.error().ToString();
+  IpPermission perm{"tcp", 443, 443, {{Peer::Kind::kPrefixList, pl->id, "someone else's rule"}}};
+  auto rules = client_->AuthorizeSecurityGroupRules(RuleDirection::kEgress, groups_[1], {perm}, {}, nullptr);
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  ASSERT_EQ(rules->size(), 1u);
+  EXPECT_EQ((*rules)[0].description, "someone else's rule");
+
+  Status s = DeleteManagedPrefixListIfExists(*client_, pl->id, nullptr, [](std::chrono::milliseconds) {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kConflict);
+  EXPECT_NE(s.error().message.find("delete-failed"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find(groups_[1]), std::string::npos) << s.error().message;
+  auto still = FindManagedPrefixList(*client_, "oah-supernets", nullptr, pl->id);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->id, pl->id);
+
+  ASSERT_TRUE(client_->RevokeSecurityGroupRules(RuleDirection::kEgress, groups_[1], {(*rules)[0].id}, nullptr).ok());
+  EXPECT_TRUE(DeleteManagedPrefixListIfExists(*client_, pl->id, nullptr, [](std::chrono::milliseconds) {}).ok());
+  EXPECT_EQ(LiveListsNamed(*client_, "oah-supernets"), 0);
 }
 
 }  // namespace

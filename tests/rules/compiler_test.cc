@@ -74,6 +74,13 @@ TEST(CompilerTest, AllEndpointsOnOneDefaultGroupFailWithOptions) {
   EXPECT_NE(r.error().message.find("needs 72 rules"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("groups = 2"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("rule_budget"), std::string::npos) << r.error().message;
+  // The allowlist resource takes group ids, not a count: the option is worded for it.
+  one.groups_from_ids = true;
+  auto ids = Compile(catalog::Embedded(), sel, one);
+  ASSERT_FALSE(ids.ok());
+  EXPECT_NE(ids.error().message.find("more security groups (2 ids in group_ids)"), std::string::npos)
+      << ids.error().message;
+  EXPECT_EQ(ids.error().message.find("groups ="), std::string::npos) << ids.error().message;
 }
 
 TEST(CompilerTest, AllEndpointsOnAwsNeed72RulesAndAreMergedToFitADeclaredBudget) {
@@ -122,6 +129,7 @@ TEST(CompilerTest, PrefixListReferenceWeighsItsEntries) {
   Compiled c = MustCompile(sel, t);
   EXPECT_EQ(c.rules_needed, 72);  // 8 references x 9 entries
   EXPECT_EQ(c.rules.size(), 8u);
+  EXPECT_EQ(c.strategy, "prefix-list");  // the value the schema documents for this mode
   for (const auto& r : c.rules) EXPECT_EQ(r.remote_prefix_list, "pl-0123456789abcdef0");
 }
 

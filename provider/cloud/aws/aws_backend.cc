@@ -484,28 +484,57 @@ Result<ManagedPrefixList> WaitSettled(Ec2Client& c, const std::string& id, const
 
 }  // namespace
 
+namespace {
+
+bool Live(const ManagedPrefixList& l) { return l.state != "delete-complete" && l.state != "delete-in-progress"; }
+
+Result<PrefixListState> StateOf(Ec2Client& client, const ManagedPrefixList& l, const std::atomic<bool>* cancel) {
+  PrefixListState st;
+  st.id = l.id;
+  st.name = l.name;
+  st.version = l.version;
+  st.max_entries = l.max_entries;
+  PROV_ASSIGN_OR_RETURN(auto entries, client.GetManagedPrefixListEntries(st.id, cancel));
+  for (auto& e : entries) st.cidrs.push_back(e.cidr);
+  std::sort(st.cidrs.begin(), st.cidrs.end());
+  return st;
+}
+
+}  // namespace
+
 Result<PrefixListState> FindManagedPrefixList(Ec2Client& client, const std::string& name,
-                                              const std::atomic<bool>* cancel) {
+                                              const std::atomic<bool>* cancel, const std::string& known_id) {
   const int start = client.api_calls();
+  if (!known_id.empty()) {
+    auto by_id = client.DescribeManagedPrefixLists({known_id}, "", cancel);
+    if (!by_id.ok() && by_id.error().code != ErrorCode::kNotFound) return by_id.error();
+    if (by_id.ok()) {
+      for (const auto& l : *by_id) {
+        if (l.id != known_id || !Live(l)) continue;
+        PROV_ASSIGN_OR_RETURN(PrefixListState st, StateOf(client, l, cancel));
+        st.api_calls = client.api_calls() - start;
+        return st;
+      }
+    }
+    // Deleted outside Terraform: fall back to the name (a list made meanwhile, or none).
+  }
   PrefixListState st;
   PROV_ASSIGN_OR_RETURN(auto all, client.DescribeManagedPrefixLists({}, name, cancel));
   std::vector<ManagedPrefixList> lists;
   for (auto& l : all) {
-    if (l.state != "delete-complete") lists.push_back(std::move(l));  // deleted lists linger
+    if (Live(l)) lists.push_back(std::move(l));  // deleted lists linger
   }
   if (lists.empty()) {
     st.api_calls = client.api_calls() - start;
     return st;
   }
   if (lists.size() > 1) {
-    return MakeError(ErrorCode::kConflict, "more than one managed prefix list is named \"" + name + "\"");
+    std::string ids;
+    for (const auto& l : lists) ids += (ids.empty() ? "" : ", ") + l.id;
+    return MakeError(ErrorCode::kConflict, "more than one managed prefix list is named \"" + name + "\" (" + ids +
+                                               "); delete the extra ones or set prefix_list_name to a unique name");
   }
-  st.id = lists[0].id;
-  st.version = lists[0].version;
-  st.max_entries = lists[0].max_entries;
-  PROV_ASSIGN_OR_RETURN(auto entries, client.GetManagedPrefixListEntries(st.id, cancel));
-  for (auto& e : entries) st.cidrs.push_back(e.cidr);
-  std::sort(st.cidrs.begin(), st.cidrs.end());
+  PROV_ASSIGN_OR_RETURN(st, StateOf(client, lists[0], cancel));
   st.api_calls = client.api_calls() - start;
   return st;
 }
@@ -523,14 +552,25 @@ Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixL
                      "prefix list \"" + spec.name + "\" needs " + std::to_string(want.size()) +
                          " entries but max_entries is " + std::to_string(max_entries));
   }
-  PROV_ASSIGN_OR_RETURN(PrefixListState st, FindManagedPrefixList(client, spec.name, cancel));
+  PROV_ASSIGN_OR_RETURN(PrefixListState st, FindManagedPrefixList(client, spec.name, cancel, spec.known_id));
   if (st.id.empty()) {
     std::vector<PrefixListEntry> first;
     for (size_t i = 0; i < want.size() && i < 100; ++i) first.push_back({want[i], spec.entry_description});
-    PROV_ASSIGN_OR_RETURN(auto pl, client.CreateManagedPrefixList(spec.name, spec.address_family, max_entries,
-                                                                  first, spec.tags, cancel));
-    PROV_ASSIGN_OR_RETURN(pl, WaitSettled(client, pl.id, cancel, sleep));
+    // One token for every attempt: the client retries with it, and so do we once more
+    // when the call as a whole failed without an answer.
+    const std::string token = NewClientToken();
+    auto created = client.CreateManagedPrefixList(spec.name, spec.address_family, max_entries, first, spec.tags,
+                                                  cancel, token);
+    if (!created.ok() && (created.error().code == ErrorCode::kUnavailable ||
+                          created.error().code == ErrorCode::kDeadlineExceeded ||
+                          created.error().code == ErrorCode::kDataLoss)) {
+      created = client.CreateManagedPrefixList(spec.name, spec.address_family, max_entries, first, spec.tags,
+                                               cancel, token);
+    }
+    if (!created.ok()) return created.error();
+    PROV_ASSIGN_OR_RETURN(auto pl, WaitSettled(client, created->id, cancel, sleep));
     st.id = pl.id;
+    st.name = pl.name;
     st.version = pl.version;
     st.max_entries = pl.max_entries;
     st.cidrs.clear();
@@ -538,6 +578,18 @@ Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixL
     std::sort(st.cidrs.begin(), st.cidrs.end());
   }
   for (int round = 0; round < 8; ++round) {
+    // Renamed outside Terraform (found by id): rename back, alone.
+    if (st.name != spec.name) {
+      auto pl = client.ModifyManagedPrefixList(st.id, 0, {}, {}, 0, cancel, spec.name);
+      if (!pl.ok()) return pl.error();
+      PROV_ASSIGN_OR_RETURN(auto settled, WaitSettled(client, st.id, cancel, sleep));
+      st.version = settled.version;
+      st.name = settled.name;
+      if (st.name != spec.name) {
+        return MakeError(ErrorCode::kConflict, "prefix list " + st.id + ": renaming it back to \"" + spec.name +
+                                                   "\" did not take effect (it is named \"" + st.name + "\")");
+      }
+    }
     // MaxEntries and entries cannot change in the same request: resize alone, first.
     if (st.max_entries != max_entries && max_entries >= static_cast<int>(st.cidrs.size())) {
       auto pl = client.ModifyManagedPrefixList(st.id, 0, {}, {}, max_entries, cancel, spec.name);
@@ -584,21 +636,30 @@ Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixL
     }
     // Re-read the entries (also after a lost race) and loop until nothing is left to do.
     if (conflict) sleep(std::chrono::milliseconds(200 * (round + 1)));
-    PROV_ASSIGN_OR_RETURN(PrefixListState fresh, FindManagedPrefixList(client, spec.name, cancel));
+    PROV_ASSIGN_OR_RETURN(PrefixListState fresh, FindManagedPrefixList(client, spec.name, cancel, st.id));
     if (fresh.id.empty()) return MakeError(ErrorCode::kNotFound, "prefix list \"" + spec.name + "\" disappeared");
-    st.version = fresh.version;
-    st.max_entries = fresh.max_entries;
-    st.cidrs = fresh.cidrs;
+    if (fresh.id != st.id) {
+      return MakeError(ErrorCode::kConflict, "prefix list " + st.id + " disappeared while it was being updated");
+    }
+    st = fresh;
   }
   return MakeError(ErrorCode::kConflict, "prefix list \"" + spec.name +
                                              "\" kept changing underneath us (PrefixListVersionMismatch); try again");
 }
 
-Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel) {
+Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel,
+                                       const http::SleepFn& sleep) {
   if (id.empty()) return Status::Ok();
   Status s = client.DeleteManagedPrefixList(id, cancel);
-  if (!s.ok() && s.error().code == ErrorCode::kNotFound) return Status::Ok();
-  return s;
+  if (!s.ok()) return s.error().code == ErrorCode::kNotFound ? Status::Ok() : s;
+  // Deletion is asynchronous: it ends delete-complete, or delete-failed while anything
+  // (a security group rule, a route table) still references the list.
+  auto settled = WaitSettled(client, id, cancel, sleep ? sleep : DefaultSleep);
+  if (!settled.ok()) return settled.error().code == ErrorCode::kNotFound ? Status::Ok() : settled.error();
+  if (settled->state == "delete-complete") return Status::Ok();
+  return MakeError(ErrorCode::kConflict, "prefix list " + id + " was not deleted (state " + settled->state +
+                                             (settled->state_message.empty() ? "" : ": " + settled->state_message) +
+                                             ")");
 }
 
 }  // namespace prov::cloud::aws

@@ -113,26 +113,37 @@ struct PrefixListSpec {
   std::vector<std::string> cidrs;      // desired entries (supernets)
   std::string entry_description;       // same description on every entry
   std::vector<Tag> tags;               // on create
+  // The list's id as recorded in state, or "": when set and the list still exists it is
+  // followed by id (a list renamed outside Terraform is renamed back, not duplicated).
+  std::string known_id;
 };
 struct PrefixListState {
   std::string id;
+  std::string name;  // as EC2 has it now (differs from the wanted name after a hand rename)
   int64_t version = 0;
   int max_entries = 0;
   std::vector<std::string> cidrs;  // sorted
   int api_calls = 0;
 };
-// Creates the list or brings its entries (and MaxEntries, resized in its own call first)
-// up to date in ≤100+100 batches, each with CurrentVersion as optimistic lock; on
-// PrefixListVersionMismatch re-reads and recomputes (bounded). Waits for *-in-progress
-// states to settle. kConflict when it cannot win the race, kResourceExhausted when
-// max_entries is too small.
+// Creates the list or brings its name, MaxEntries (resized in its own call first) and
+// entries up to date in ≤100+100 batches, each with CurrentVersion as optimistic lock; on
+// PrefixListVersionMismatch / IncorrectState re-reads and recomputes (bounded). The create
+// carries one ClientToken for all its attempts, so a lost answer never makes two lists.
+// Waits for *-in-progress states to settle. kConflict when it cannot win the race or when
+// several lists carry the name (and no known id says which is ours), kResourceExhausted
+// when max_entries is too small.
 Result<PrefixListState> EnsureManagedPrefixList(Ec2Client& client, const PrefixListSpec& spec,
                                                 const std::atomic<bool>* cancel,
                                                 const http::SleepFn& sleep = nullptr);
-// The list named `name`, or a state with empty id when there is none.
+// The list with id `known_id` when that is set and the list exists (whatever its name
+// now), else the one named `name`; a state with empty id when there is none. kConflict
+// when found by name and more than one list has it.
 Result<PrefixListState> FindManagedPrefixList(Ec2Client& client, const std::string& name,
-                                              const std::atomic<bool>* cancel);
-// NotFound counts as success.
-Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel);
+                                              const std::atomic<bool>* cancel, const std::string& known_id = "");
+// Deletes the list and waits for the outcome: OK when it is gone (NotFound counts as
+// success), kConflict naming the state message when EC2 could not delete it
+// (delete-failed: still referenced, e.g. by a rule someone else made).
+Status DeleteManagedPrefixListIfExists(Ec2Client& client, const std::string& id, const std::atomic<bool>* cancel,
+                                       const http::SleepFn& sleep = nullptr);
 
 }  // namespace prov::cloud::aws

@@ -10,6 +10,7 @@
 
 #include "provider/base/log.h"
 #include "provider/cloud/aws/ec2_client.h"
+#include "provider/cloud/aws/endpoints.h"
 #include "provider/cloud/aws/xml_util.h"
 #include "provider/cloud/http/retry.h"
 
@@ -408,7 +409,7 @@ class DefaultChain final : public CredentialsProvider {
     req.url = StsEndpoint(cfg_, deps_.getenv);
     if (cfg_.sts_endpoint.empty() && Env("AWS_ENDPOINT_URL_STS").empty() && Env("AWS_ENDPOINT_URL").empty() &&
         cfg_.region.empty() && !profile_region.empty()) {
-      req.url = "https://sts." + profile_region + ".amazonaws.com/";
+      req.url = DefaultEndpoint("sts", profile_region);
     }
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
     req.body = EncodeForm(p);
@@ -581,7 +582,7 @@ std::string StsEndpoint(const CredentialsConfig& config, const GetEnvFn& getenv)
     if (region.empty()) region = env("AWS_REGION");
     if (region.empty()) region = env("AWS_DEFAULT_REGION");
     if (region.empty()) region = "us-east-1";
-    ep = "https://sts." + region + ".amazonaws.com/";
+    ep = DefaultEndpoint("sts", region);
   }
   if (!ep.ends_with("/")) ep += "/";
   return ep;

@@ -19,7 +19,8 @@
 // Finally, when the configuration has assume_role_arn, the chain's result is used to
 // call STS AssumeRole and those role credentials are returned (and refreshed).
 // STS endpoint: config sts_endpoint, else AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL,
-// else https://sts.{region}.amazonaws.com/.
+// else https://sts.{region}.{partition DNS suffix}/ (endpoints.h: amazonaws.com.cn in
+// China, amazonaws.eu in the European Sovereign Cloud, …).
 //
 // Secrets never appear in logs or Error messages (only the source name and key id masked).
 #pragma once

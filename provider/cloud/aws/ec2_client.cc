@@ -1,9 +1,13 @@
 #include "provider/cloud/aws/ec2_client.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "provider/base/log.h"
+#include "provider/cloud/aws/endpoints.h"
 #include "provider/cloud/aws/xml_util.h"
 
 namespace prov::cloud::aws {
@@ -123,6 +127,25 @@ std::string EncodeForm(const FormParams& params) {
   return out;
 }
 
+std::string NewClientToken() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) {
+    // No CSPRNG answer: fall back to the OS random device (uniqueness is what matters).
+    std::random_device rd;
+    for (auto& c : b) c = static_cast<unsigned char>(rd());
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 15];
+  }
+  return out;
+}
+
 bool IsRetryableAwsCode(const std::string& code) {
   static const std::set<std::string> kCodes = {
       "RequestLimitExceeded", "Throttling", "ThrottlingException", "ThrottledException",
@@ -169,7 +192,7 @@ Ec2Client::Ec2Client(Ec2Config config) : config_(std::move(config)) {
   bool ignore_env = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true";
   if (ep.empty() && !ignore_env) ep = env("AWS_ENDPOINT_URL_EC2");
   if (ep.empty() && !ignore_env) ep = env("AWS_ENDPOINT_URL");
-  if (ep.empty()) ep = "https://ec2." + config_.region + ".amazonaws.com/";
+  if (ep.empty()) ep = DefaultEndpoint("ec2", config_.region);
   if (!ep.ends_with("/")) ep += "/";
   endpoint_ = ep;
 }
@@ -439,9 +462,11 @@ Result<ManagedPrefixList> Ec2Client::CreateManagedPrefixList(const std::string& 
                                                              const std::string& address_family, int max_entries,
                                                              const std::vector<PrefixListEntry>& entries,
                                                              const std::vector<Tag>& tags,
-                                                             const std::atomic<bool>* cancel) {
+                                                             const std::atomic<bool>* cancel,
+                                                             const std::string& client_token) {
   FormParams p = {{"PrefixListName", name}, {"MaxEntries", std::to_string(max_entries)},
-                  {"AddressFamily", address_family}};
+                  {"AddressFamily", address_family},
+                  {"ClientToken", client_token.empty() ? NewClientToken() : client_token}};
   for (size_t i = 0; i < entries.size(); ++i) {
     std::string b = "Entry." + std::to_string(i + 1);
     p.emplace_back(b + ".Cidr", entries[i].cidr);

@@ -33,7 +33,7 @@ namespace prov::cloud::aws {
 struct Ec2Config {
   std::string region;  // required (signing scope and default endpoint)
   // Base URL override ("http://127.0.0.1:5000"); empty -> AWS_ENDPOINT_URL_EC2, then
-  // AWS_ENDPOINT_URL, then https://ec2.{region}.amazonaws.com/.
+  // AWS_ENDPOINT_URL, then https://ec2.{region}.{partition DNS suffix}/ (endpoints.h).
   std::string endpoint;
   std::shared_ptr<http::Transport> transport;             // required
   std::shared_ptr<CredentialsProvider> credentials;       // required
@@ -157,9 +157,14 @@ class Ec2Client {
                     const std::atomic<bool>* cancel);
 
   // --- managed prefix lists ------------------------------------------------------------
+  // Sends ClientToken (the operation's idempotency token in the EC2 model): `client_token`,
+  // or a fresh random one when empty. Every retry of the call carries the same token, so
+  // an answer lost after EC2 created the list returns that list instead of a second one.
+  // A caller that may repeat the whole call passes its own token and reuses it.
   Result<ManagedPrefixList> CreateManagedPrefixList(const std::string& name, const std::string& address_family,
                                                     int max_entries, const std::vector<PrefixListEntry>& entries,
-                                                    const std::vector<Tag>& tags, const std::atomic<bool>* cancel);
+                                                    const std::vector<Tag>& tags, const std::atomic<bool>* cancel,
+                                                    const std::string& client_token = "");
   // By name filter (prefix-list-name) when `name` is set, else by ids; paginated.
   Result<std::vector<ManagedPrefixList>> DescribeManagedPrefixLists(const std::vector<std::string>& ids,
                                                                     const std::string& name,
@@ -190,6 +195,8 @@ Result<std::vector<SecurityGroupRule>> ParseSecurityGroupRules(const std::string
                                                                std::string* next_token);
 // The Error for an EC2 error answer (status + body), e.g. for fakes and tests.
 Error Ec2ErrorFromResponse(const std::string& action, int http_status, const std::string& body);
+// A fresh idempotency token (random UUID v4 text, 36 characters; EC2 accepts up to 64).
+std::string NewClientToken();
 // Whether an AWS error code is throttling or transient (retried by the client).
 bool IsRetryableAwsCode(const std::string& code);
 

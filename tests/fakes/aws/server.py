@@ -20,13 +20,25 @@ Starts moto (ThreadedMotoServer) on 127.0.0.1:<ephemeral> and, in front of it, a
   truncate   -> forwarded; the 200 body is cut in half (still framed by Content-Length)
   drop_after -> forwarded to moto (so it takes effect), then the connection is closed
                 without an answer: "the write happened but the client never heard"
+* checks every EC2 (and STS) request against botocore's service model before moto sees
+  it (query_model.py): unknown action or parameter, missing required parameter, wrong
+  type, value outside the enum or range -> the 400 EC2 answers (UnknownParameter,
+  MissingParameter, InvalidParameterValue, InvalidAction), counted in /_stats "invalid";
+* adds the EC2 behaviour moto lacks (ec2_semantics.py): idempotency tokens (ClientToken),
+  prefix-list version conflicts and resizing, prefix-list references weighing MaxEntries
+  against the 60-rules quota, complete Authorize answers;
 * counts requests per Action.
 
 Control (on the proxy):
   POST /_fault  {"kind": "...", "count": N, "action": "AuthorizeSecurityGroupEgress",
                  "delay_ms": 2000}          -> {"queued": [...]}
   GET  /_stats  -> {"total": n, "actions": {Action: n}, "forwarded": {Action: n},
-                    "faults_injected": {kind: n}, "rejected": n, "pending_faults": [...]}
+                    "faults_injected": {kind: n}, "rejected": n, "pending_faults": [...],
+                    "invalid": {Code: n}, "invalid_requests": ["Action: Code: message", ...],
+                    "missing_tokens": {Action: n} (creates sent without their ClientToken),
+                    "semantics": {"idempotent_replays": n, "authorize_answers_completed": n,
+                                  "version_conflicts": n, "resizes": n, "quota_refusals": n},
+                    "model": "botocore <version> data/<service>/<version>/service-2.json"}
   POST /_clear_faults -> drops pending faults
   POST /_reset_stats  -> clears counters (keeps moto state and pending faults)
   POST /_reset        -> clears counters, pending faults and ALL moto state
@@ -56,6 +68,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from moto.server import ThreadedMotoServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ec2_semantics import Ec2Semantics  # noqa: E402
+from query_model import QueryValidator, Violation, model_source  # noqa: E402
+
 MAX_SKEW = datetime.timedelta(minutes=15)
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -67,9 +83,17 @@ AUTH_RE = re.compile(
 
 
 def ec2_error(code, message):
+    from xml.sax.saxutils import escape
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>%s</Code>"
             "<Message>%s</Message></Error></Errors><RequestID>proxy-%s</RequestID></Response>"
-            % (code, message, code)).encode()
+            % (escape(code), escape(message), escape(code))).encode()
+
+
+def sts_error(code, message):
+    from xml.sax.saxutils import escape
+    return ("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
+            "<Code>%s</Code><Message>%s</Message></Error><RequestId>proxy-%s</RequestId></ErrorResponse>"
+            % (escape(code), escape(message), escape(code))).encode()
 
 
 class State:
@@ -78,6 +102,15 @@ class State:
         self.keys = dict(keys)  # access key id -> secret
         self.moto = (moto_host, moto_port)
         self.faults = []  # list of dicts with remaining count
+        self.validators = {"ec2": QueryValidator("ec2"), "sts": QueryValidator("sts")}
+        idem = {}
+        model = self.validators["ec2"].model
+        for op in model.operation_names:
+            shape = model.operation_model(op).input_shape
+            for name, member in (shape.members.items() if shape is not None else []):
+                if member.metadata.get("idempotencyToken"):
+                    idem[op] = self.validators["ec2"]._member_key(name, member)
+        self.semantics = Ec2Semantics(moto_host, moto_port, idem)
         self.reset_stats()
 
     def reset_stats(self):
@@ -86,6 +119,9 @@ class State:
         self.forwarded = {}
         self.faults_injected = {}
         self.rejected = 0
+        self.invalid = {}
+        self.invalid_requests = []
+        self.missing_tokens = {}  # action -> creates sent without their idempotency token
 
     def take_fault(self, action):
         with self.lock:
@@ -190,7 +226,11 @@ def make_handler(state):
                     return self._json(200, {
                         "total": state.total, "actions": state.actions, "forwarded": state.forwarded,
                         "faults_injected": state.faults_injected, "rejected": state.rejected,
-                        "pending_faults": state.faults})
+                        "pending_faults": state.faults, "invalid": state.invalid,
+                        "invalid_requests": state.invalid_requests,
+                        "missing_tokens": state.missing_tokens,
+                        "semantics": dict(state.semantics.stats),
+                        "model": model_source()})
             if self.path == "/_clear_faults" and self.command == "POST":
                 with state.lock:
                     state.faults = []
@@ -198,6 +238,9 @@ def make_handler(state):
             if self.path == "/_reset_stats" and self.command == "POST":
                 with state.lock:
                     state.reset_stats()
+                with state.semantics.lock:
+                    for k in state.semantics.stats:
+                        state.semantics.stats[k] = 0
                 return self._json(200, {"ok": True})
             if self.path == "/_reset" and self.command == "POST":
                 conn = http.client.HTTPConnection(*state.moto, timeout=30)
@@ -207,6 +250,7 @@ def make_handler(state):
                 with state.lock:
                     state.reset_stats()
                     state.faults = []
+                state.semantics.reset()
                 return self._json(200, {"ok": True})
             return self._json(404, {"error": "unknown control path %s" % self.path})
 
@@ -225,11 +269,17 @@ def make_handler(state):
             if self.path.startswith("/_"):
                 return self._control(body)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            params = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            params = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
             ctype = headers.get("content-type", "")
             if body and ctype.startswith("application/x-www-form-urlencoded"):
-                params.update(urllib.parse.parse_qs(body.decode("utf-8", "replace")))
+                for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace"),
+                                                  keep_blank_values=True).items():
+                    params.setdefault(k, []).extend(v)
             action = (params.get("Action") or [""])[0]
+            m = AUTH_RE.match(headers.get("authorization", "").strip())
+            service = m.group(4) if m else (
+                "sts" if (params.get("Version") or [""])[0] == "2011-06-15" else "ec2")
+            region = m.group(3) if m else "us-east-1"
             with state.lock:
                 state.total += 1
                 state.actions[action] = state.actions.get(action, 0) + 1
@@ -243,6 +293,25 @@ def make_handler(state):
                     sys.stderr.write("proxy: rejected %s: %s %s\n" % (action, err[1], err[2]))
                     return self._send(err[0], ec2_error(err[1], err[2]))
 
+            validator = state.validators.get(service)
+            if validator is not None:
+                try:
+                    validator.check(params)
+                except Violation as v:
+                    with state.lock:
+                        state.invalid[v.code] = state.invalid.get(v.code, 0) + 1
+                        state.invalid_requests.append("%s: %s: %s" % (action, v.code, v.message))
+                        del state.invalid_requests[:-50]
+                    sys.stderr.write("proxy: invalid %s: %s %s\n" % (action, v.code, v.message))
+                    make = sts_error if service == "sts" else ec2_error
+                    return self._send(v.status, make(v.code, v.message))
+
+            token_key = state.semantics.idempotent_ops.get(action) if service == "ec2" else None
+            if token_key and not (params.get(token_key) or [""])[0]:
+                # EC2 accepts it, but a retry of such a create can make a second resource.
+                with state.lock:
+                    state.missing_tokens[action] = state.missing_tokens.get(action, 0) + 1
+
             fault = state.take_fault(action)
             kind = fault["kind"] if fault else None
             if kind == "throttle":
@@ -255,9 +324,26 @@ def make_handler(state):
             if kind == "slow":
                 threading.Event().wait(fault["delay_ms"] / 1000.0)
 
-            status, out_headers, data = self._forward(body)
+            sem = state.semantics
+            flat = {k: v for k, v in params.items()}
+            with sem.lock if service == "ec2" and sem.handles(action) else _NoLock():
+                try:
+                    replayed, slot = sem.replay(region, action, flat) if service == "ec2" else (None, None)
+                    ctx = sem.before(region, action, flat) if service == "ec2" and replayed is None else {}
+                except Violation as v:
+                    return self._send(v.status, ec2_error(v.code, v.message))
+                if replayed is not None:
+                    status, out_headers, data = replayed
+                elif ctx.get("answer"):  # answered by the proxy's EC2 behaviour, moto untouched
+                    status, out_headers, data = ctx["answer"]
+                else:
+                    status, out_headers, data = self._forward(body)
+                    if service == "ec2":
+                        data = sem.after(region, action, flat, ctx, status, data)
+                        sem.remember(slot, (status, out_headers, data))
             with state.lock:
-                state.forwarded[action] = state.forwarded.get(action, 0) + 1
+                if replayed is None:
+                    state.forwarded[action] = state.forwarded.get(action, 0) + 1
                 # Learn temporary credentials issued by moto's STS so requests signed with
                 # them can be verified too.
                 if b"<SecretAccessKey>" in data:
@@ -292,6 +378,14 @@ def make_handler(state):
             self._handle()
 
     return Handler
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 class ProxyServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
