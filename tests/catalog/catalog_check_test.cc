@@ -68,7 +68,7 @@ TEST(CatalogCheckToolTest, RejectsABrokenCatalogListingEveryProblem) {
   EXPECT_FALSE(std::filesystem::exists(out_cc)) << "no embedded source from an invalid catalog";
 }
 
-TEST(CatalogCheckToolTest, EmitsTheBytesOfAValidCatalog) {
+TEST(CatalogCheckToolTest, EmitsTheTablesAndBytesOfAValidCatalog) {
   std::string out_cc = ::testing::TempDir() + "/catalog_check_ok.cc";
   std::string src = testing::SourcePath("tests/catalog/testdata/minimal.json");
   ToolRun r = RunCheck(src + " --emit-cc " + out_cc);
@@ -77,6 +77,11 @@ TEST(CatalogCheckToolTest, EmitsTheBytesOfAValidCatalog) {
   std::string bytes = testing::ReadFile(src);
   EXPECT_NE(cc.find("kEmbeddedCatalogSize = " + std::to_string(bytes.size()) + ";"), std::string::npos);
   EXPECT_NE(cc.find("0x7b,"), std::string::npos);  // '{'
+  // And the catalog itself as constant tables (compiled.h), with its loader-computed digest.
+  EXPECT_NE(cc.find("constinit const compiled::Tables kEmbeddedTables"), std::string::npos);
+  auto loaded = LoadFromJson(bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_NE(cc.find("{\"" + loaded->content_sha256 + "\", 64}"), std::string::npos);
   std::filesystem::remove(out_cc);
 }
 
