@@ -213,6 +213,7 @@ TEST(HandshakeProcessTest, FallsBackToProtocolFive) {
   tfplugin5::GetProviderSchema_Response resp;
   ASSERT_TRUE((*client)->v5().GetSchema(&ctx, req, &resp).ok());
   EXPECT_TRUE(resp.server_capabilities().plan_destroy());
+  EXPECT_TRUE(resp.server_capabilities().get_provider_schema_optional());
   child->Signal(SIGTERM);
   auto code = child->WaitExit(5s);
   ASSERT_TRUE(code.has_value());
