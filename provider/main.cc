@@ -26,6 +26,10 @@ namespace {
 // code map the 64 KiB around each faulting page too, which made those neighbours count
 // in the resident set. MADV_RANDOM asks the kernel for just the pages actually used. It
 // runs as the first constructor, before the static initialisers of protobuf and gRPC.
+// Measured on kernel 6.18 with the binary already in the page cache (as it is right after
+// a build or `init` wrote it), it changes nothing: the kernel maps the cached folios
+// around each fault whatever the advice (RSS after the handshake about 17.5 MiB with and
+// without it, 8 MiB of it this file). It only stops read-ahead when the cache is cold.
 __attribute__((constructor(101))) void MapOnlyUsedCode() {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t start = reinterpret_cast<uintptr_t>(__executable_start) & ~(page - 1);
