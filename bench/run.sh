@@ -17,7 +17,7 @@
 #   BENCH_BEFORE_BUILD=DIR        a build dir of the previous code (e.g. main's build/): the
 #                                 datasource section then measures that binary in the same run
 #                                 (plan share, handshake, exit after Shutdown, RSS after schema)
-#   BENCH_DATASOURCE_REPEAT=N     interleaved plan repetitions in the datasource section (default 9)
+#   BENCH_DATASOURCE_REPEAT=N     interleaved plan repetitions in the datasource section (default 15)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
