@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """End-to-end benchmarks: real OpenTofu driving the built provider against the loopback fakes.
 
-    python3 bench/e2e_bench.py --build BUILD --tofu PATH [--sections quickstart,aws,azure,gcp]
-                               [--scale 200] [--repeat 3]
+    python3 bench/e2e_bench.py --build BUILD --tofu PATH [--sections datasource,quickstart,aws,azure,gcp]
+                               [--scale 200] [--repeat 3] [--before-build DIR] [--datasource-repeat 15]
 
 Prints figures (never asserts on them), one section per cloud:
 
+* datasource: `tofu plan` of a configuration with one pure data source (the catalog), next to
+  the same configuration without the provider, interleaved in the same run, so the provider's
+  share is plan time minus the baseline; with --before-build (a build of the previous code,
+  e.g. main's), that binary's share is measured in the same interleaved runs, and
+  handshake_bench is run on both binaries (exec -> handshake, exit after
+  GRPCController.Shutdown, RSS after schema).
 * quickstart: `tofu plan` wall time of examples/quickstart (all services, 2 security groups,
   AWS emulator) next to the same configuration with the allowlist replaced by a
   `terraform_data` resource and no provider at all, so the provider's own share is visible.
@@ -246,6 +252,97 @@ class Bench:
 def count_resources(ws: Workspace) -> int:
     r = ws.run("state", "list")
     return len([line for line in r.stdout.splitlines() if line.strip()])
+
+
+# --------------------------------------------------------------------------- datasource
+DATASOURCE_TF = '''
+data "office_at_hand_catalog" "all" {}
+output "services" {
+  value = length(data.office_at_hand_catalog.all.services_selected)
+}
+'''
+
+# The same outputs, no provider: what tofu itself costs for such a plan.
+DATASOURCE_BASELINE_TF = '''
+locals {
+  services = ["one"]
+}
+output "services" {
+  value = length(local.services)
+}
+'''
+
+
+def handshake_figures(b: Bench, binary: pathlib.Path) -> dict[str, str]:
+    """handshake_bench on one binary: its exec -> handshake, exit and RSS lines."""
+    tool = b.build / "bench" / "handshake_bench"
+    if not tool.exists():
+        return {"error": f"{tool} not built"}
+    p = subprocess.run([str(tool), str(binary), "40", "50"], capture_output=True, text=True,
+                       timeout=COMMAND_TIMEOUT)
+    if p.returncode != 0:
+        return {"error": (p.stdout + p.stderr)[-500:]}
+    keep = {"exec -> handshake": "handshake", "exit after": "exit", "RSS after schema": "rss",
+            "CPU time": "cpu"}
+    out = {}
+    for line in p.stdout.splitlines():
+        for key, name in keep.items():
+            if key in line:
+                out[name] = line.strip()
+    return out
+
+
+def datasource(b: Bench, before: pathlib.Path | None, repeat: int) -> None:
+    say(f"== datasource: tofu plan of one pure data source, with and without the provider; {load()}")
+    variants = {"provider": b.build}
+    if before is not None:
+        variants["provider (before)"] = before
+    spaces = {}
+    for label, build in variants.items():
+        ws = Workspace(b.tofu, b.tmp / f"ds-{len(spaces)}", build)
+        ws.write(DATASOURCE_TF)
+        ws.init().ok()
+        spaces[label] = ws
+    base = b.workspace("ds-baseline")
+    base.write(DATASOURCE_BASELINE_TF, with_required_providers=False)
+    base.init().ok()
+    spaces["baseline (no provider)"] = base
+    times: dict[str, list[float]] = {k: [] for k in spaces}
+    cpu: dict[str, list[float]] = {k: [] for k in spaces}
+    # Interleaved, so that a change of load on the machine hits every variant alike.
+    for _ in range(repeat):
+        for label, ws in spaces.items():
+            m = b.tofu_run(ws, "plan")
+            if "services = 1" not in m.stdout and "services = 12" not in m.stdout:
+                raise RuntimeError(f"unexpected plan output for {label}:\n{m.stdout[-2000:]}")
+            times[label].append(m.seconds)
+            cpu[label].append(m.memory.cpu_seconds())
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for label in spaces:
+        say(f"  {'plan, ' + label:<58} median {ms(med[label])}  min {ms(min(times[label]))}  "
+            f"max {ms(max(times[label]))}  (n={repeat}; provider CPU >= "
+            f"{statistics.median(cpu[label]) * 1000:.0f} ms)")
+    base_med = med["baseline (no provider)"]
+    share = med["provider"] - base_med
+    line = f"  provider share (plan minus baseline, medians): {ms(share)}"
+    if before is not None:
+        share_before = med["provider (before)"] - base_med
+        ratio = f"{share / share_before * 100:.0f} %" if share_before > 0 else "n/a"
+        line += f"; before: {ms(share_before)}; now / before = {ratio} (target <= 60 %)"
+    say(line)
+    # Minimums: what each variant costs when the shared machine lets it run undisturbed.
+    low = {k: min(v) for k, v in times.items()}
+    line = f"  provider share (minimums): {ms(low['provider'] - low['baseline (no provider)'])}"
+    if before is not None:
+        b_low = low["provider (before)"] - low["baseline (no provider)"]
+        ratio = f"{(low['provider'] - low['baseline (no provider)']) / b_low * 100:.0f} %" if b_low > 0 else "n/a"
+        line += f"; before: {ms(b_low)}; now / before = {ratio}"
+    say(line)
+    for label, build in variants.items():
+        figures = handshake_figures(b, build / "terraform-provider-office")
+        say(f"  handshake_bench, {label}:")
+        for v in figures.values():
+            say(f"    {v}")
 
 
 # --------------------------------------------------------------------------- quickstart
@@ -515,12 +612,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", required=True, type=pathlib.Path)
     ap.add_argument("--tofu", required=True, type=pathlib.Path)
-    ap.add_argument("--sections", default="quickstart,aws,azure,gcp")
+    ap.add_argument("--sections", default="datasource,quickstart,aws,azure,gcp")
     ap.add_argument("--scale", type=int, default=200)
     ap.add_argument("--azure-scale", type=int, default=None)
     ap.add_argument("--gcp-scale", type=int, default=None)
     ap.add_argument("--azure-retry-after", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--before-build", type=pathlib.Path, default=None,
+                    help="a build dir holding the previous terraform-provider-office (datasource section)")
+    ap.add_argument("--datasource-repeat", type=int, default=15)
     ap.add_argument("--keep", action="store_true", help="keep the temporary working directories")
     args = ap.parse_args()
 
@@ -532,7 +632,11 @@ def main() -> int:
     b = Bench(args.build.resolve(), args.tofu.resolve(), tmp, args.repeat)
     say(f"e2e bench: tofu {args.tofu}, provider {b.provider}, work dir {tmp}, {load()}")
     failed = []
+    before = args.before_build.resolve() if args.before_build else None
+    if before is not None and not (before / "terraform-provider-office").exists():
+        raise SystemExit(f"--before-build {before}: no terraform-provider-office there")
     sections = {
+        "datasource": lambda: datasource(b, before, args.datasource_repeat),
         "quickstart": lambda: quickstart(b),
         "aws": lambda: aws_scale(b, args.scale),
         "azure": lambda: azure(b, args.azure_scale or args.scale, args.azure_retry_after),

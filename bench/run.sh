@@ -6,12 +6,18 @@
 #   bench/run.sh [build dir]      (./dev bench builds first, then calls this)
 #   BENCH_REPEAT=N                CLI repetitions (default 5); figures are median / min / max
 #
-# Then bench/e2e_bench.py: quickstart plan with vs. without the provider, and N allowlists on N
+# Then bench/e2e_bench.py: a one-data-source plan and the quickstart plan with vs. without the
+# provider (and vs. a previous build's binary, BENCH_BEFORE_BUILD), and N allowlists on N
 # targets per cloud fake (plan wall time, API calls per refresh, provider peak memory):
 #   BENCH_E2E_SCALE=N             allowlists per cloud (default 200; BENCH_E2E_AZURE_SCALE,
 #                                 BENCH_E2E_GCP_SCALE override per cloud)
 #   BENCH_E2E_REPEAT=N            plan repetitions in the e2e part (default 3)
-#   BENCH_E2E_SECTIONS=a,b        subset of quickstart,aws,azure,gcp (default all; "none" skips)
+#   BENCH_E2E_SECTIONS=a,b        subset of datasource,quickstart,aws,azure,gcp (default all;
+#                                 "none" skips)
+#   BENCH_BEFORE_BUILD=DIR        a build dir of the previous code (e.g. main's build/): the
+#                                 datasource section then measures that binary in the same run
+#                                 (plan share, handshake, exit after Shutdown, RSS after schema)
+#   BENCH_DATASOURCE_REPEAT=N     interleaved plan repetitions in the datasource section (default 15)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,13 +97,15 @@ finally:
     fake.stop()
 PY
 
-sections="${BENCH_E2E_SECTIONS:-quickstart,aws,azure,gcp}"
+sections="${BENCH_E2E_SECTIONS:-datasource,quickstart,aws,azure,gcp}"
 if [[ "$sections" != none ]]; then
   echo "== end-to-end (tofu + provider + cloud fakes; bench/e2e_bench.py)"
   e2e_args=(--build "$BUILD" --tofu "$TOOLS/tofu" --sections "$sections"
     --scale "${BENCH_E2E_SCALE:-200}" --repeat "${BENCH_E2E_REPEAT:-3}")
   [[ -n "${BENCH_E2E_AZURE_SCALE:-}" ]] && e2e_args+=(--azure-scale "$BENCH_E2E_AZURE_SCALE")
   [[ -n "${BENCH_E2E_GCP_SCALE:-}" ]] && e2e_args+=(--gcp-scale "$BENCH_E2E_GCP_SCALE")
+  [[ -n "${BENCH_BEFORE_BUILD:-}" ]] && e2e_args+=(--before-build "$BENCH_BEFORE_BUILD")
+  [[ -n "${BENCH_DATASOURCE_REPEAT:-}" ]] && e2e_args+=(--datasource-repeat "$BENCH_DATASOURCE_REPEAT")
   python3 "$ROOT/bench/e2e_bench.py" "${e2e_args[@]}" || status=1
 fi
 exit $status

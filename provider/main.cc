@@ -26,6 +26,10 @@ namespace {
 // code map the 64 KiB around each faulting page too, which made those neighbours count
 // in the resident set. MADV_RANDOM asks the kernel for just the pages actually used. It
 // runs as the first constructor, before the static initialisers of protobuf and gRPC.
+// Measured on kernel 6.18 with the binary already in the page cache (as it is right after
+// a build or `init` wrote it), it changes nothing: the kernel maps the cached folios
+// around each fault whatever the advice (RSS after the handshake about 17.5 MiB with and
+// without it, 8 MiB of it this file). It only stops read-ahead when the cache is cold.
 __attribute__((constructor(101))) void MapOnlyUsedCode() {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t start = reinterpret_cast<uintptr_t>(__executable_start) & ~(page - 1);
@@ -51,5 +55,17 @@ int main(int argc, char** argv) {
   std::unique_ptr<prov::protocol::Provider> provider = prov::resources::NewProvider();
   prov::protocol::server::ServeOptions options;
   options.debug = argc > 1;  // only -debug/--debug reach this point with an argument
-  return prov::protocol::server::Serve(*provider, options);
+  const int rc = prov::protocol::server::Serve(*provider, options);
+  // Serve returns once the server has stopped: every RPC has finished, the socket is
+  // removed and the logs are written. What is left is tearing down gRPC's and OpenSSL's
+  // global state and idle threads, which the CLI would wait for (it waits for the process
+  // to exit after GRPCController.Shutdown) and which frees nothing the kernel does not
+  // free anyway. So flush and leave, as a Go provider's os.Exit does. Sanitizer builds keep
+  // the full exit so that the leak checker still runs.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return rc;
+#else
+  std::fflush(nullptr);
+  _exit(rc);
+#endif
 }

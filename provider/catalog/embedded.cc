@@ -1,18 +1,21 @@
-// The catalog compiled into the binary. The bytes come from a source file generated at
-// build time by catalog_check, which refuses to generate it from an invalid catalog, so a
-// failure to load here is a build-system bug, not a user error.
+// The catalog compiled into the binary. catalog_check validated the JSON at build time and
+// wrote it as constant tables (compiled.h); it refuses to write them from an invalid
+// catalog. Loading is a copy of those tables into the model: no JSON parse, no validation
+// and no hashing at run time.
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
 
+#include "provider/catalog/compiled.h"
 #include "provider/catalog/loader.h"
 
 namespace prov::catalog::internal {
 extern const unsigned char kEmbeddedCatalog[];
 extern const std::size_t kEmbeddedCatalogSize;
+extern const compiled::Tables kEmbeddedTables;
 }  // namespace prov::catalog::internal
 
 namespace prov::catalog {
+
+const compiled::Tables& compiled::EmbeddedTables() { return internal::kEmbeddedTables; }
 
 std::string_view EmbeddedJson() {
   return std::string_view(reinterpret_cast<const char*>(internal::kEmbeddedCatalog),
@@ -21,15 +24,7 @@ std::string_view EmbeddedJson() {
 
 const Catalog& Embedded() {
   // C++11 guarantees thread-safe initialisation of function-local statics.
-  static const Catalog* const catalog = [] {
-    auto r = LoadFromJson(EmbeddedJson());
-    if (!r.ok()) {
-      std::fprintf(stderr, "embedded Office@Hand catalog does not load (validated at build time?): %s\n",
-                   r.error().message.c_str());
-      std::abort();
-    }
-    return new Catalog(std::move(r).value());
-  }();
+  static const Catalog* const catalog = new Catalog(compiled::FromTables(internal::kEmbeddedTables));
   return *catalog;
 }
 

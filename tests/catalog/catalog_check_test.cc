@@ -94,5 +94,22 @@ TEST(CatalogCheckToolTest, PinnedDigestAndRenderings) {
   EXPECT_EQ(usage.exit_code, 2);
 }
 
+// --emit-cc also writes the catalog as constant tables (compiled.h) with the digest the
+// loader computes, which is what the binary loads instead of parsing the JSON.
+TEST(CatalogCheckToolTest, EmitsTheCompiledTablesOfAValidCatalog) {
+  char dir[] = "/tmp/catalog_check_tables_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string out_cc = std::string(dir) + "/tables.cc";
+  const std::string src = testing::SourcePath("tests/catalog/testdata/minimal.json");
+  ToolRun r = RunCheck(src + " --emit-cc " + out_cc);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string cc = testing::ReadFile(out_cc);
+  EXPECT_NE(cc.find("constinit const compiled::Tables kEmbeddedTables"), std::string::npos);
+  auto loaded = LoadFromJson(testing::ReadFile(src));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_NE(cc.find("{\"" + loaded->content_sha256 + "\", 64}"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace prov::catalog

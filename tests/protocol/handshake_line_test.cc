@@ -5,6 +5,8 @@
 #include "tests/support/plugin_client.h"
 
 #include <openssl/x509.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 namespace prov::protocol::server {
@@ -89,6 +91,43 @@ TEST(HandshakeTest, CertificateFollowsGoPluginTemplate) {
   auto other = GenerateTlsIdentity();
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->cert_der, id->cert_der);
+}
+
+// The key and the certificate's public key are written without OpenSSL's encoders (a
+// start-up cost): the PEM key must load, be the certificate's key, and have signed it.
+TEST(HandshakeTest, KeyPemLoadsAndMatchesTheSelfSignedCertificate) {
+  auto id = GenerateTlsIdentity();
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  BIO* kb = BIO_new_mem_buf(id->key_pem.data(), static_cast<int>(id->key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
+  BIO_free(kb);
+  ASSERT_NE(key, nullptr) << id->key_pem.substr(0, 40);
+  EXPECT_EQ(EVP_PKEY_get_base_id(key), EVP_PKEY_EC);
+  BIO* cb = BIO_new_mem_buf(id->cert_pem.data(), static_cast<int>(id->cert_pem.size()));
+  X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
+  BIO_free(cb);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(X509_check_private_key(cert, key), 1) << "key PEM is not the certificate's key";
+  EXPECT_EQ(X509_verify(cert, key), 1) << "certificate not signed by its own key";
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(id->cert_der.data());
+  X509* from_der = d2i_X509(nullptr, &p, static_cast<long>(id->cert_der.size()));
+  ASSERT_NE(from_der, nullptr);
+  EXPECT_EQ(X509_cmp(cert, from_der), 0) << "PEM and DER certificates differ";
+  // An ECDSA signature made with the key verifies with the certificate's public key.
+  const unsigned char msg[] = "handshake";
+  unsigned char sig[128];
+  size_t sig_len = sizeof sig;
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  ASSERT_EQ(EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key), 1);
+  ASSERT_EQ(EVP_DigestSign(md, sig, &sig_len, msg, sizeof msg), 1);
+  EVP_MD_CTX_free(md);
+  md = EVP_MD_CTX_new();
+  ASSERT_EQ(EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, X509_get0_pubkey(cert)), 1);
+  EXPECT_EQ(EVP_DigestVerify(md, sig, sig_len, msg, sizeof msg), 1);
+  EVP_MD_CTX_free(md);
+  X509_free(from_der);
+  X509_free(cert);
+  EVP_PKEY_free(key);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "grpc_broker.grpc.pb.h"
 #include "provider/protocol/server/handshake.h"
 #include "provider/protocol/server/serve.h"
 #include "provider/protocol/server/tls.h"
@@ -147,6 +148,53 @@ TEST(HandshakeProcessTest, MutualTlsEndToEndAndShutdownExitsZero) {
   std::filesystem::remove_all(dir_template);
 }
 
+// After GRPCController/Shutdown the process ends at once, even while the client still
+// holds its connection and a broker stream open (the old graceful stop waited for them up
+// to its grace period): the Shutdown call itself is answered (never cancelled by the exit),
+// the exit code is 0 and the socket is removed. Repeated, since the reply and the exit race.
+TEST(HandshakeProcessTest, ShutdownAnswersThenExitsWhileTheClientHoldsAStreamOpen) {
+  for (int run = 0; run < 3; ++run) {
+    char dir_template[] = "/tmp/provsockXXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    auto env = PluginEnv();
+    env["PLUGIN_UNIX_SOCKET_DIR"] = dir_template;
+    auto child = StartChild(env);
+    ASSERT_TRUE(child);
+    auto line = child->ReadLine(20s);
+    ASSERT_TRUE(line.ok()) << line.error().ToString();
+    auto hs = ParseHandshake(*line);
+    ASSERT_TRUE(hs.ok());
+    auto client = PluginClient::Connect(*hs, nullptr);
+    ASSERT_TRUE(client.ok()) << client.error().ToString();
+    {
+      grpc::ClientContext ctx;
+      tfplugin6::GetProviderSchema_Request req;
+      tfplugin6::GetProviderSchema_Response resp;
+      ASSERT_TRUE((*client)->v6().GetProviderSchema(&ctx, req, &resp).ok());
+    }
+    auto broker = plugin::GRPCBroker::NewStub((*client)->channel());
+    grpc::ClientContext broker_ctx;
+    auto stream = broker->StartStream(&broker_ctx);
+    plugin::ConnInfo info;
+    info.set_service_id(1);
+    ASSERT_TRUE(stream->Write(info)) << "broker stream did not open";
+    {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+      plugin::Empty req, resp;
+      grpc::Status st = (*client)->controller().Shutdown(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << "run " << run << ": Shutdown answered " << st.error_message();
+    }
+    auto code = child->WaitExit(5s);
+    ASSERT_TRUE(code.has_value()) << "plugin did not exit after Shutdown";
+    EXPECT_EQ(*code, 0);
+    EXPECT_FALSE(std::filesystem::exists(hs->address)) << "socket left behind";
+    broker_ctx.TryCancel();
+    stream->Finish();
+    std::filesystem::remove_all(dir_template);
+  }
+}
+
 TEST(HandshakeProcessTest, FallsBackToProtocolFive) {
   auto env = PluginEnv();
   env["PLUGIN_PROTOCOL_VERSIONS"] = "5";
@@ -165,6 +213,7 @@ TEST(HandshakeProcessTest, FallsBackToProtocolFive) {
   tfplugin5::GetProviderSchema_Response resp;
   ASSERT_TRUE((*client)->v5().GetSchema(&ctx, req, &resp).ok());
   EXPECT_TRUE(resp.server_capabilities().plan_destroy());
+  EXPECT_TRUE(resp.server_capabilities().get_provider_schema_optional());
   child->Signal(SIGTERM);
   auto code = child->WaitExit(5s);
   ASSERT_TRUE(code.has_value());

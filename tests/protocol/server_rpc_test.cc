@@ -72,7 +72,8 @@ TEST_F(ServerRpcTest, ProviderSchemaHasCapabilitiesAndNestedAttributes) {
   ASSERT_TRUE(client_->v6().GetProviderSchema(&ctx, req, &resp).ok());
   EXPECT_EQ(resp.diagnostics_size(), 0);
   EXPECT_TRUE(resp.server_capabilities().plan_destroy());
-  EXPECT_FALSE(resp.server_capabilities().get_provider_schema_optional());
+  // No RPC needs a prior GetProviderSchema in the process: caching clients may skip it.
+  EXPECT_TRUE(resp.server_capabilities().get_provider_schema_optional());
   EXPECT_TRUE(resp.server_capabilities().move_resource_state());
   ASSERT_EQ(resp.resource_schemas().count("office_thing"), 1u);
   ASSERT_EQ(resp.data_source_schemas().count("office_echo"), 1u);
@@ -128,6 +129,9 @@ TEST_F(ServerRpcTest, MetadataListsTypes) {
   EXPECT_EQ(resp.resources(0).type_name(), "office_thing");
   EXPECT_EQ(resp.data_sources(0).type_name(), "office_echo");
   EXPECT_EQ(resp.functions(0).name(), "add");
+  // The same capabilities as GetProviderSchema.
+  EXPECT_TRUE(resp.server_capabilities().get_provider_schema_optional());
+  EXPECT_TRUE(resp.server_capabilities().plan_destroy());
 }
 
 TEST_F(ServerRpcTest, PlanAndApplyRoundTripWithPrivateEcho) {

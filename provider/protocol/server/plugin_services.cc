@@ -4,11 +4,29 @@
 
 namespace prov::protocol::server {
 
-::grpc::Status ControllerService::Shutdown(::grpc::ServerContext*, const ::plugin::Empty*,
-                                           ::plugin::Empty*) {
+namespace {
+
+// Replies at once; OnDone (all of the call's operations complete) signals the owner.
+class ShutdownReactor final : public ::grpc::ServerUnaryReactor {
+ public:
+  explicit ShutdownReactor(const std::function<void()>& on_done) : on_done_(on_done) {
+    Finish(::grpc::Status::OK);
+  }
+  void OnDone() override {
+    if (on_done_) on_done_();
+    delete this;
+  }
+
+ private:
+  std::function<void()> on_done_;
+};
+
+}  // namespace
+
+::grpc::ServerUnaryReactor* ControllerService::Shutdown(::grpc::CallbackServerContext*,
+                                                        const ::plugin::Empty*, ::plugin::Empty*) {
   log::Debug("Received GRPCController/Shutdown");
-  if (on_shutdown_) on_shutdown_();
-  return ::grpc::Status::OK;
+  return new ShutdownReactor(on_shutdown_);
 }
 
 ::grpc::Status StdioService::StreamStdio(::grpc::ServerContext*,

@@ -10,14 +10,15 @@
 
 namespace prov::protocol::server {
 
-class ControllerService final : public ::plugin::GRPCController::Service {
+class ControllerService final : public ::plugin::GRPCController::CallbackService {
  public:
-  // `on_shutdown` runs on the RPC thread after the reply is prepared; it must not block
-  // on the server (it only signals the thread that owns the server).
+  // `on_shutdown` runs once the Shutdown call is over (its reply sent), so whoever it
+  // wakes may stop the server or end the process without racing that reply. It must not
+  // block on the server (it only signals the thread that owns the server).
   explicit ControllerService(std::function<void()> on_shutdown)
       : on_shutdown_(std::move(on_shutdown)) {}
-  ::grpc::Status Shutdown(::grpc::ServerContext*, const ::plugin::Empty*,
-                          ::plugin::Empty*) override;
+  ::grpc::ServerUnaryReactor* Shutdown(::grpc::CallbackServerContext*, const ::plugin::Empty*,
+                                       ::plugin::Empty*) override;
 
  private:
   std::function<void()> on_shutdown_;

@@ -383,7 +383,10 @@ void BuildSchemaResponse(ProviderCore& core, Resp* resp) {
       FunctionToProto(f->Signature(), &(*resp->mutable_functions())[name]);
     auto* caps = resp->mutable_server_capabilities();
     caps->set_plan_destroy(true);
-    caps->set_get_provider_schema_optional(false);
+    // Every RPC decodes against the schema the provider holds itself; none needs a prior
+    // GetProviderSchema in the same process, so clients that cache schemas (OpenTofu,
+    // Terraform >= 1.6) may skip the call in all but the first process of a command.
+    caps->set_get_provider_schema_optional(true);
     caps->set_move_resource_state(true);
   });
 }
@@ -394,7 +397,7 @@ void HandleGetMetadata(ProviderCore& core, Resp* resp) {
   RunWithDiags("GetMetadata", ctx, "", resp, [&] {
     auto* caps = resp->mutable_server_capabilities();
     caps->set_plan_destroy(true);
-    caps->set_get_provider_schema_optional(false);
+    caps->set_get_provider_schema_optional(true);
     caps->set_move_resource_state(true);
     for (const auto& [name, e] : core.resources()) resp->add_resources()->set_type_name(name);
     for (const auto& [name, e] : core.data_sources())

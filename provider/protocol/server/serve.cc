@@ -105,6 +105,7 @@ struct PluginServer::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool shutdown_requested = false;
+  bool shutdown_by_client = false;  // GRPCController/Shutdown, not a signal or RequestShutdown()
   bool stopped = false;
 };
 
@@ -128,6 +129,7 @@ Result<std::unique_ptr<PluginServer>> PluginServer::Start(Provider& provider,
     }
     std::lock_guard<std::mutex> lock(raw->mu);
     raw->shutdown_requested = true;
+    raw->shutdown_by_client = true;
     raw->cv.notify_all();
   });
 
@@ -223,6 +225,11 @@ bool PluginServer::shutdown_requested() const {
   return impl_->shutdown_requested;
 }
 
+bool PluginServer::shutdown_requested_by_client() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->shutdown_by_client;
+}
+
 void PluginServer::WaitForShutdownRequest() {
   std::unique_lock<std::mutex> lock(impl_->mu);
   impl_->cv.wait(lock, [&] { return impl_->shutdown_requested; });
@@ -246,6 +253,16 @@ void PluginServer::Stop() {
   // broker stream must not keep us alive.
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
   impl_->server->Wait();
+  if (!impl_->socket_path.empty()) ::unlink(impl_->socket_path.c_str());
+}
+
+void PluginServer::StopForExit() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+  }
+  impl_->core.Stop();
   if (!impl_->socket_path.empty()) ::unlink(impl_->socket_path.c_str());
 }
 
@@ -329,6 +346,21 @@ int Serve(Provider& provider, const ServeOptions& options) {
                                          {"protocol", std::to_string(server->protocol_version())}});
 
   server->WaitForShutdownRequest();
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  if (server->shutdown_requested_by_client()) {
+    // The client is done with this process and waits for it to exit (go-plugin reads our
+    // stdout/stderr to EOF). Its Shutdown call has been answered and completed (the
+    // controller signals from OnDone), so nothing is left to serve: stop the provider,
+    // remove the socket and exit now, as a Go plugin does, instead of waiting for gRPC to
+    // drain idle connections (up to the grace period when the client keeps its connection
+    // open) and to join its threads. Sanitizer builds take the full path below so that the
+    // leak checker sees a complete teardown.
+    server->StopForExit();
+    log::Debug("GRPCController/Shutdown served; exiting");
+    std::fflush(nullptr);
+    _exit(0);
+  }
+#endif
   server->Stop();
   done.store(true);
   pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -28,6 +28,8 @@ struct ServeOptions {
 
 // Runs the plugin until told to stop; returns the process exit code (0 after a clean
 // shutdown, 1 when the cookie is missing or start-up fails, with a message on stderr).
+// After GRPCController/Shutdown it does not return: it ends the process itself (exit code
+// 0) without waiting for gRPC's teardown (except in sanitizer builds).
 // Installs signal handling for the process; call once, from main, before other threads.
 int Serve(Provider& provider, const ServeOptions& options);
 
@@ -63,6 +65,9 @@ class PluginServer {
   // Set by GRPCController/Shutdown (unless ignored) or RequestShutdown().
   void RequestShutdown();
   bool shutdown_requested() const;
+  // True when the request was GRPCController/Shutdown, signalled once that call is over
+  // (its reply sent).
+  bool shutdown_requested_by_client() const;
   void WaitForShutdownRequest();
   // True if a request arrived within `timeout`.
   bool WaitForShutdownRequestFor(std::chrono::milliseconds timeout);
@@ -70,6 +75,10 @@ class PluginServer {
   // wind down, gives them a short grace period, and unlinks the socket.
   // Idempotent.
   void Stop();
+  // For a process that exits right after: flips the cancel flag, calls Provider::Stop()
+  // and unlinks the socket, without waiting for gRPC (the exit closes the connections).
+  // Nothing but the process exit may follow. Idempotent with Stop().
+  void StopForExit();
 
   struct Impl;
 

@@ -12,7 +12,7 @@
 namespace prov::protocol::server {
 
 struct TlsIdentity {
-  std::string key_pem;   // PKCS#8 private key, PEM
+  std::string key_pem;   // P-256 private key, PEM (SEC 1 "EC PRIVATE KEY")
   std::string cert_pem;  // certificate, PEM (for grpc++ credentials)
   std::string cert_der;  // certificate, DER (for handshake field 6)
 };
