@@ -4,11 +4,14 @@ import json
 import os
 import stat
 
+import pytest
+
 from tfharness import Workspace
 
-EXPECTED_VERSIONS = {"tofu": "1.12.6", "terraform": "1.5.7"}
+EXPECTED_VERSIONS = {"tofu": "1.12.6", "terraform": "1.5.7", "terraform-1.11": "1.11.4"}
 
 
+@pytest.mark.core
 def test_cli_is_the_pinned_version(cli, tmp_path):
     w = Workspace(cli, tmp_path / "v", tmp_path)
     doc = json.loads(w.run("version", "-json").ok().stdout)

@@ -25,14 +25,19 @@ DEFAULT_TIMEOUT = float(os.environ.get("ACC_COMMAND_TIMEOUT", "300"))
 
 @dataclasses.dataclass(frozen=True)
 class Cli:
-    """A CLI flavour: `tofu` or `terraform`, with the path to its binary."""
+    """A client: `tofu`, `terraform` (1.5.7) or `terraform-1.11`, with the path to its binary."""
 
     name: str
     path: pathlib.Path
 
     @property
+    def flavour(self) -> str:
+        """`tofu` or `terraform`: what decides the default registry host and CLI behaviour."""
+        return "tofu" if self.name.startswith("tofu") else "terraform"
+
+    @property
     def registry_host(self) -> str:
-        return "registry.opentofu.org" if self.name == "tofu" else "registry.terraform.io"
+        return "registry.opentofu.org" if self.flavour == "tofu" else "registry.terraform.io"
 
     @property
     def provider_address(self) -> str:
@@ -40,9 +45,8 @@ class Cli:
 
     @property
     def supports_functions(self) -> bool:
-        # Provider-defined functions: OpenTofu >= 1.7, Terraform >= 1.8. We test Terraform 1.5.7,
-        # which cannot call them at all.
-        return self.name == "tofu"
+        # Provider-defined functions: OpenTofu >= 1.7, Terraform >= 1.8 (not 1.5.7).
+        return self.name != "terraform"
 
 
 @dataclasses.dataclass
