@@ -85,10 +85,8 @@ class CommandFailed(AssertionError):
 
 
 def provider_version() -> str:
-    """The version CMake stamps on the build (project(... VERSION x.y.z))."""
-    text = (REPO / "CMakeLists.txt").read_text()
-    m = re.search(r"project\([^)]*VERSION\s+([0-9]+\.[0-9]+\.[0-9]+)", text)
-    return m.group(1) if m else "0.0.1"
+    """The version from VERSION (CMake stamps it on the build; `--version` reports it)."""
+    return (REPO / "VERSION").read_text().strip()
 
 
 def make_mirror(mirror: pathlib.Path, provider_dir: pathlib.Path) -> None:
