@@ -43,6 +43,6 @@ def test_cli_config_serves_the_build_from_a_mirror(tmp_path):
     assert version.count(".") == 2
     text = (tmp_path / "c.tfrc").read_text()
     assert text.index("dev_overrides") < text.index("filesystem_mirror") < text.index("direct")
-    link = tmp_path / "m" / "registry.opentofu.org" / "acme" / "office" / version / "linux_amd64" / \
+    link = tmp_path / "m" / "registry.opentofu.org" / "office-at-hand" / "office" / version / "linux_amd64" / \
         f"terraform-provider-office_v{version}"
     assert link.is_symlink() and str(link.readlink()) == "/opt/build/terraform-provider-office"

@@ -20,7 +20,7 @@ def test_cli_is_the_pinned_version(cli, tmp_path):
 
 def test_dev_override_points_the_cli_at_our_build_dir(cli, tmp_path):
     # A stand-in "provider" that fails to start. If the CLI config were ignored, the CLI would
-    # try the public registry for acme/office instead of running this file.
+    # try the public registry for office-at-hand/office instead of running this file.
     fake_dir = tmp_path / "fakeprovider"
     fake_dir.mkdir()
     fake = fake_dir / "terraform-provider-office"
@@ -33,8 +33,8 @@ def test_dev_override_points_the_cli_at_our_build_dir(cli, tmp_path):
     assert r.returncode != 0
     assert marker.exists(), r.describe()
     assert "Provider development overrides are in effect" in r.output, r.describe()
-    assert "registry.terraform.io/acme/office" in r.output or \
-        "registry.opentofu.org/acme/office" in r.output, r.describe()
+    assert "registry.terraform.io/office-at-hand/office" in r.output or \
+        "registry.opentofu.org/office-at-hand/office" in r.output, r.describe()
 
 
 def test_environment_is_isolated_from_the_machine(cli, tmp_path):

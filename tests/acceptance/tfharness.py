@@ -18,7 +18,7 @@ import subprocess
 import textwrap
 from typing import Any, Iterable
 
-PROVIDER_SOURCE = "acme/office"
+PROVIDER_SOURCE = "office-at-hand/office"
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_TIMEOUT = float(os.environ.get("ACC_COMMAND_TIMEOUT", "300"))
 
@@ -106,7 +106,7 @@ def make_mirror(mirror: pathlib.Path, provider_dir: pathlib.Path) -> None:
 
 def write_cli_config(path: pathlib.Path, provider_dir: pathlib.Path,
                      mirror: pathlib.Path | None = None) -> None:
-    """A CLI config that serves acme/office from `provider_dir` for both registry hosts
+    """A CLI config that serves office-at-hand/office from `provider_dir` for both registry hosts
     (dev_overrides) and, when `mirror` is given, lets `init` install it from that mirror."""
     hosts = [f"registry.terraform.io/{PROVIDER_SOURCE}", f"registry.opentofu.org/{PROVIDER_SOURCE}"]
     overrides = "\n".join(f'    "{h}" = "{provider_dir}"' for h in hosts)
