@@ -3,6 +3,8 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -57,3 +59,28 @@ def test_init_installs_the_build_offline(cli, tmp_path):
     w.init()
     lock = (w.dir / ".terraform.lock.hcl").read_text()
     assert f'provider "{cli.provider_address}"' in lock, lock
+
+
+def _collected(clients: str, full: str = "tofu") -> list[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "ACC_CLIS": clients, "ACC_FULL_CLI": full}
+    r = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                        here], cwd=here, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return [line for line in r.stdout.splitlines() if "::" in line]
+
+
+def test_full_set_on_one_client_core_scenarios_on_the_others():
+    tofu = _collected("tofu")
+    tf = _collected("terraform")
+    both = _collected("tofu,terraform")
+    params = [t.split("[", 1)[1] if "[" in t else "" for t in tf]
+    assert tf and all("terraform" in p and "tofu" not in p for p in params), tf
+    assert len(tf) < len(tofu) / 2, (len(tf), len(tofu))
+    assert sorted(both) == sorted(tofu + tf)
+    # Every core scenario of the list runs on Terraform.
+    import conftest
+    for core in conftest.CORE_SCENARIOS:
+        assert any(core in t for t in tf), core
+    # Switching the full client round swaps the roles.
+    assert len(_collected("terraform", full="terraform")) > len(tf)
