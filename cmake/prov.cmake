@@ -28,7 +28,9 @@ function(prov_cc_test)
     list(APPEND srcs ${s})
   endforeach()
   if(NOT srcs)
-    return()
+    # A test binary whose sources vanished (a renamed folder, a typo in a glob) would
+    # otherwise drop out of the suite without a word.
+    message(FATAL_ERROR "prov_cc_test(${A_NAME}): no sources match ${A_SRCS}")
   endif()
   add_executable(${A_NAME} ${srcs})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)

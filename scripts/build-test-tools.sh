@@ -6,6 +6,12 @@ set -euo pipefail
 
 TOFU_VERSION="${TOFU_VERSION:-v1.12.6}"
 TERRAFORM_VERSION="${TERRAFORM_VERSION:-v1.5.7}"
+# The third client, a current Terraform. Terraform >= 1.6 cannot be built from the module proxy:
+# its go.mod requires nine nested modules (internal/backend/remote-state/*, internal/legacy) at
+# v0.0.0 and replaces them with local paths that the module zip leaves out. So this one is taken
+# from the machine (a `terraform` on PATH, or TERRAFORM_CURRENT_BIN) when it is exactly this
+# version, and copied into the cache so that later runs do not depend on PATH.
+TERRAFORM_CURRENT_VERSION="${TERRAFORM_CURRENT_VERSION:-v1.11.4}"
 CACHE="${OFFICE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-office/tools}"
 mkdir -p "$CACHE/bin"
 
@@ -60,6 +66,27 @@ build_terraform() {
   rm -rf "$gobin"
 }
 
+terraform_version_of() { "$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p' | head -n1; }
+
+install_terraform_current() {
+  local out="$CACHE/bin/terraform-${TERRAFORM_CURRENT_VERSION}"
+  if [[ -x "$out" ]]; then return 0; fi
+  local want="${TERRAFORM_CURRENT_VERSION#v}" cand found=""
+  for cand in ${TERRAFORM_CURRENT_BIN:-} $(type -ap terraform 2>/dev/null || true); do
+    [[ -x "$cand" ]] || continue
+    if [[ "$(terraform_version_of "$cand")" == "$want" ]]; then found="$cand"; break; fi
+  done
+  if [[ -z "$found" ]]; then
+    log "Terraform ${TERRAFORM_CURRENT_VERSION} not found: put it on PATH or set TERRAFORM_CURRENT_BIN"
+    log "(releases.hashicorp.com/terraform/${want}/terraform_${want}_linux_amd64.zip; it cannot be"
+    log " built from the Go module proxy, see the comment at the top of $0)"
+    return 1
+  fi
+  log "using Terraform ${TERRAFORM_CURRENT_VERSION} from $found"
+  cp "$found" "$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
 # Two runs at once (CI plus a developer shell) would race on the same output files.
 if [[ "${1:-all}" != path ]] && command -v flock >/dev/null; then
   exec 9>"$CACHE/.lock"
@@ -69,10 +96,14 @@ fi
 case "${1:-all}" in
   tofu) build_tofu ;;
   terraform) build_terraform ;;
-  all) build_tofu; build_terraform ;;
+  terraform-current) install_terraform_current ;;
+  all) build_tofu; build_terraform; install_terraform_current ;;
   path) ;;
-  *) echo "usage: $0 [all|tofu|terraform|path]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|tofu|terraform|terraform-current|path]" >&2; exit 2 ;;
 esac
+# Client names used by the acceptance suite (ACC_CLIS): tofu, terraform (1.5.7), terraform-1.11.
 ln -sf "tofu-${TOFU_VERSION}" "$CACHE/bin/tofu"
 ln -sf "terraform-${TERRAFORM_VERSION}" "$CACHE/bin/terraform"
+current_minor="$(echo "${TERRAFORM_CURRENT_VERSION#v}" | cut -d. -f1,2)"
+ln -sf "terraform-${TERRAFORM_CURRENT_VERSION}" "$CACHE/bin/terraform-${current_minor}"
 echo "$CACHE/bin"

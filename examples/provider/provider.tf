@@ -1,7 +1,7 @@
 terraform {
   required_providers {
     office = {
-      source = "acme/office"
+      source = "office-at-hand/office"
     }
   }
 }

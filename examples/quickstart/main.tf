@@ -7,7 +7,7 @@
 terraform {
   required_providers {
     office = {
-      source = "acme/office"
+      source = "office-at-hand/office"
     }
   }
 }

@@ -18,21 +18,26 @@ import subprocess
 import textwrap
 from typing import Any, Iterable
 
-PROVIDER_SOURCE = "acme/office"
+PROVIDER_SOURCE = "office-at-hand/office"
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_TIMEOUT = float(os.environ.get("ACC_COMMAND_TIMEOUT", "300"))
 
 
 @dataclasses.dataclass(frozen=True)
 class Cli:
-    """A CLI flavour: `tofu` or `terraform`, with the path to its binary."""
+    """A client: `tofu`, `terraform` (1.5.7) or `terraform-1.11`, with the path to its binary."""
 
     name: str
     path: pathlib.Path
 
     @property
+    def flavour(self) -> str:
+        """`tofu` or `terraform`: what decides the default registry host and CLI behaviour."""
+        return "tofu" if self.name.startswith("tofu") else "terraform"
+
+    @property
     def registry_host(self) -> str:
-        return "registry.opentofu.org" if self.name == "tofu" else "registry.terraform.io"
+        return "registry.opentofu.org" if self.flavour == "tofu" else "registry.terraform.io"
 
     @property
     def provider_address(self) -> str:
@@ -40,9 +45,8 @@ class Cli:
 
     @property
     def supports_functions(self) -> bool:
-        # Provider-defined functions: OpenTofu >= 1.7, Terraform >= 1.8. We test Terraform 1.5.7,
-        # which cannot call them at all.
-        return self.name == "tofu"
+        # Provider-defined functions: OpenTofu >= 1.7, Terraform >= 1.8 (not 1.5.7).
+        return self.name != "terraform"
 
 
 @dataclasses.dataclass
@@ -81,10 +85,8 @@ class CommandFailed(AssertionError):
 
 
 def provider_version() -> str:
-    """The version CMake stamps on the build (project(... VERSION x.y.z))."""
-    text = (REPO / "CMakeLists.txt").read_text()
-    m = re.search(r"project\([^)]*VERSION\s+([0-9]+\.[0-9]+\.[0-9]+)", text)
-    return m.group(1) if m else "0.0.1"
+    """The version from VERSION (CMake stamps it on the build; `--version` reports it)."""
+    return (REPO / "VERSION").read_text().strip()
 
 
 def make_mirror(mirror: pathlib.Path, provider_dir: pathlib.Path) -> None:
@@ -104,7 +106,7 @@ def make_mirror(mirror: pathlib.Path, provider_dir: pathlib.Path) -> None:
 
 def write_cli_config(path: pathlib.Path, provider_dir: pathlib.Path,
                      mirror: pathlib.Path | None = None) -> None:
-    """A CLI config that serves acme/office from `provider_dir` for both registry hosts
+    """A CLI config that serves office-at-hand/office from `provider_dir` for both registry hosts
     (dev_overrides) and, when `mirror` is given, lets `init` install it from that mirror."""
     hosts = [f"registry.terraform.io/{PROVIDER_SOURCE}", f"registry.opentofu.org/{PROVIDER_SOURCE}"]
     overrides = "\n".join(f'    "{h}" = "{provider_dir}"' for h in hosts)

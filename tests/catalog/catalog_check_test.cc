@@ -10,6 +10,7 @@
 
 #include "provider/catalog/loader.h"
 #include "tests/catalog/catalog_test_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace prov::catalog {
 namespace {
@@ -59,8 +60,8 @@ TEST(CatalogCheckToolTest, AcceptsTheCanonicalData) {
 }
 
 TEST(CatalogCheckToolTest, RejectsABrokenCatalogListingEveryProblem) {
-  std::string out_cc = ::testing::TempDir() + "/catalog_check_broken.cc";
-  std::filesystem::remove(out_cc);
+  prov::testing::UniqueTempDir tmp;
+  std::string out_cc = tmp.File("catalog_check_broken.cc");
   ToolRun r = RunCheck(testing::SourcePath("tests/catalog/broken/many_errors_at_once.json") + " --emit-cc " + out_cc);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("3 problem(s)"), std::string::npos) << r.output;
@@ -69,7 +70,8 @@ TEST(CatalogCheckToolTest, RejectsABrokenCatalogListingEveryProblem) {
 }
 
 TEST(CatalogCheckToolTest, EmitsTheBytesOfAValidCatalog) {
-  std::string out_cc = ::testing::TempDir() + "/catalog_check_ok.cc";
+  prov::testing::UniqueTempDir tmp;
+  std::string out_cc = tmp.File("catalog_check_ok.cc");
   std::string src = testing::SourcePath("tests/catalog/testdata/minimal.json");
   ToolRun r = RunCheck(src + " --emit-cc " + out_cc);
   EXPECT_EQ(r.exit_code, 0) << r.output;

@@ -19,6 +19,7 @@
 
 #include "provider/cloud/azure/azure_util.h"
 #include "tests/fakes/azure/fake_transport.h"
+#include "tests/support/temp_dir.h"
 
 namespace prov::cloud::azure {
 namespace {
@@ -217,7 +218,8 @@ TEST(AzureCredentialsTest, ManagedIdentityAppServiceForm) {
 }
 
 TEST(AzureCredentialsTest, FederatedTokenFileIsReReadOnEveryFetch) {
-  std::string path = ::testing::TempDir() + "/azure_oidc_token";
+  prov::testing::UniqueTempDir tmp;
+  std::string path = tmp.File("azure_oidc_token");
   { std::ofstream(path) << "first-jwt\n"; }
   std::vector<std::string> assertions;
   auto t = std::make_shared<ScriptedTransport>([&](const http::Request& r) -> Result<http::Response> {
@@ -235,7 +237,6 @@ TEST(AzureCredentialsTest, FederatedTokenFileIsReReadOnEveryFetch) {
   src->Invalidate();
   ASSERT_TRUE(src->Token(nullptr).ok());
   EXPECT_EQ(assertions, (std::vector<std::string>{"first-jwt", "second-jwt"}));
-  std::remove(path.c_str());
 }
 
 TEST(AzureCredentialsTest, FederatedTokenFromGithubActionsRequestUrl) {
@@ -258,12 +259,12 @@ TEST(AzureCredentialsTest, FederatedTokenFromGithubActionsRequestUrl) {
 // ------------------------------------------------------------ certificate assertion
 
 struct TestCert {
+  prov::testing::UniqueTempDir tmp;  // removed with the files in it
   std::string pem_path, encrypted_path, pfx_path;
   std::string der;
   EVP_PKEY* key = nullptr;
   ~TestCert() {
     EVP_PKEY_free(key);
-    for (auto* p : {&pem_path, &encrypted_path, &pfx_path}) std::remove(p->c_str());
   }
 };
 
@@ -283,7 +284,7 @@ void MakeTestCert(TestCert* tc) {
   int len = i2d_X509(x, &der);
   tc->der.assign(reinterpret_cast<char*>(der), len);
   OPENSSL_free(der);
-  std::string dir = ::testing::TempDir();
+  const std::string& dir = tc->tmp.path();
   tc->pem_path = dir + "/azure_test_cert.pem";
   tc->encrypted_path = dir + "/azure_test_cert_enc.pem";
   tc->pfx_path = dir + "/azure_test_cert.pfx";

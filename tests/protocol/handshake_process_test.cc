@@ -269,7 +269,7 @@ TEST(HandshakeProcessTest, DebugModePrintsReattachInstructions) {
   const auto json_start = start + std::string("TF_REATTACH_PROVIDERS='").size();
   const auto json_end = text.find('\'', json_start);
   auto j = nlohmann::json::parse(text.substr(json_start, json_end - json_start));
-  const auto& p = j.at("registry.opentofu.org/acme/office");
+  const auto& p = j.at("registry.opentofu.org/office-at-hand/office");
   EXPECT_EQ(p.at("Protocol"), "grpc");
   EXPECT_EQ(p.at("ProtocolVersion"), 6);
   EXPECT_EQ(p.at("Pid"), child->pid());

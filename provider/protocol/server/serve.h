@@ -20,7 +20,7 @@ namespace prov::protocol::server {
 
 struct ServeOptions {
   // Source address printed in the -debug reattach instructions.
-  std::string provider_address = "registry.opentofu.org/acme/office";
+  std::string provider_address = "registry.opentofu.org/office-at-hand/office";
   // -debug: no cookie needed, prints TF_REATTACH_PROVIDERS instructions, ignores
   // GRPCController/Shutdown and serves until SIGINT or SIGTERM.
   bool debug = false;
