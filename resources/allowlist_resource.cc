@@ -658,7 +658,11 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
     if (target->use_prefix_list && !r.remote_prefix_list.empty()) r.remote_prefix_list = pl_id;
     std::string remote_id;
     auto it = prior_map.find(r.key);
-    if (it != prior_map.end() && SameContent(it->second, r)) remote_id = RemoteIdOf(prior_rules, r.key);
+    if (it != prior_map.end()) {
+      net::FirewallRule prior = it->second;
+      prior.local_cidrs = r.local_cidrs;  // not in the state's rule objects (see Apply)
+      if (SameContent(prior, r)) remote_id = RemoteIdOf(prior_rules, r.key);
+    }
     rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index), remote_id);
   }
   // A prefix-list rule whose list does not exist yet: its reference is unknown.
