@@ -103,7 +103,7 @@ int main() {
   auto refreshed = one->Read(nullptr);
   auto t2 = std::chrono::steady_clock::now();
   std::printf("azure: one NSG, %zu rules: apply %.1f ms, %d API calls (read %d + apply %d: "
-              "PUT + LRO polls per rule + 1 re-read)\n",
+              "read of names before creating + PUT + LRO polls per rule + 1 re-read)\n",
               rules.size(), Ms(t1 - t0), before->api_calls + applied.api_calls, before->api_calls,
               applied.api_calls);
   std::printf("azure: one NSG refresh: %.2f ms, %d API call(s), %zu owned rules\n", Ms(t2 - t1),

@@ -516,9 +516,8 @@ std::optional<Compilation> CompileFor(const ProviderData& data, const cty::Value
     // Stability: rules that exist keep their priorities; foreign priorities are avoided.
     auto prior = RulesFromMap(prior_rules, t.locations);
     for (const auto& [k, r] : prior) opts.existing_priorities[r.name.empty() ? k : r.name] = r.priority;
-    opts.taken_priorities = priv.foreign_egress;
-    opts.taken_priorities.insert(opts.taken_priorities.end(), priv.foreign_ingress.begin(),
-                                 priv.foreign_ingress.end());
+    opts.taken_priorities_egress = priv.foreign_egress;  // per direction, as Azure keys them
+    opts.taken_priorities_ingress = priv.foreign_ingress;
   }
   if (t.platform == rules::Platform::kAws) {
     for (const auto& u : priv.foreign_usage) {
@@ -662,7 +661,11 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
     if (target->use_prefix_list && !r.remote_prefix_list.empty()) r.remote_prefix_list = pl_id;
     std::string remote_id;
     auto it = prior_map.find(r.key);
-    if (it != prior_map.end() && SameContent(it->second, r)) remote_id = RemoteIdOf(prior_rules, r.key);
+    if (it != prior_map.end()) {
+      net::FirewallRule prior = it->second;
+      prior.local_cidrs = r.local_cidrs;  // not in the state's rule objects (see Apply)
+      if (SameContent(prior, r)) remote_id = RemoteIdOf(prior_rules, r.key);
+    }
     rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index), remote_id);
   }
   // A prefix-list rule whose list does not exist yet: its reference is unknown.
@@ -812,6 +815,21 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
         }
         desired[k] = *r;
       }
+    }
+    // Local destinations (Azure: the sftp_server_addresses of the Archiver SFTP rule) are
+    // not in the state's rule objects; they follow from the configuration alone, so they
+    // come from compiling it (else the rule would be written open to every destination).
+    if (target->platform == rules::Platform::kAzure && !desired.empty()) {
+      Diagnostics compile_diags;
+      auto comp = CompileFor(*data, req.config, *target, PrivateData::Decode(planned_private),
+                             cty::Value::Null(RulesMapType(true)), compile_diags);
+      if (!comp) {
+        resp.diagnostics.Append(compile_diags);
+        resp.new_state = req.prior_state;
+        return;
+      }
+      for (const auto& r : comp->compiled.rules)
+        if (auto it = desired.find(r.key); it != desired.end()) it->second.local_cidrs = r.local_cidrs;
     }
   }
 

@@ -61,6 +61,10 @@ struct TargetOptions {
   std::map<std::string, int> existing_priorities;
   // Azure: priorities used by rules we do not own (per NSG, both directions); never chosen.
   std::vector<int> taken_priorities;
+  // Azure: the same per direction. A priority is unique per direction only, so a foreign
+  // inbound rule does not move an outbound rule of ours (and a saved plan stays valid when
+  // such a rule appears before apply).
+  std::vector<int> taken_priorities_egress, taken_priorities_ingress;
   // AWS: rules others own in each security group (index = group), per direction and
   // family. They count against the same per-group quota, so each group's capacity for
   // our rules is the limit minus these. A new group's default allow-all egress rule is one.

@@ -126,6 +126,9 @@ Result<Compiled> RenderAzure(const Resolved& resolved, std::vector<Group> groups
   const int size = to - from + 1;
   for (auto dir : {net::Direction::kEgress, net::Direction::kIngress}) {
     std::set<int> used(target.taken_priorities.begin(), target.taken_priorities.end());
+    const auto& same_dir = dir == net::Direction::kEgress ? target.taken_priorities_egress
+                                                          : target.taken_priorities_ingress;
+    used.insert(same_dir.begin(), same_dir.end());
     std::vector<net::FirewallRule*> todo;
     for (auto& r : c.rules) {
       if (r.direction != dir) continue;

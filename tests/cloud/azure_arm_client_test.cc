@@ -268,6 +268,46 @@ TEST(ArmClientTest, FailedOperationSurfacesItsError) {
   EXPECT_EQ(h.sleeps[0], std::chrono::seconds(10));
 }
 
+TEST(ArmClientTest, OperationEndingFailedOrCanceledIsReportedToTheCaller) {
+  std::string status = "Failed";
+  Harness h([&](const http::Request& r) -> Result<http::Response> {
+    if (r.method == "PUT" || r.method == "DELETE")
+      return Resp(r.method == "PUT" ? 200 : 202, r.method == "PUT" ? RuleJson("oah-a", 1000) : "",
+                  {{"azure-asyncoperation", std::string(kBase) + "/op/3"}, {"retry-after", "0"}});
+    return Resp(200, R"({"status":")" + status +
+                         R"(","error":{"code":"InternalServerError","message":"boom"}})");
+  });
+  SecurityRule rule = *ParseSecurityRule(RuleJson("oah-a", 1000));
+  OperationEnd end;
+  auto put = h.client->PutRule(h.nsg, rule, PutMode::kUnconditional, nullptr, &end);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(end.status, "Failed");
+  EXPECT_TRUE(end.ended_badly());
+  EXPECT_EQ(put.error().remote_code, "InternalServerError");
+  EXPECT_NE(put.error().message.find("operation Failed: boom"), std::string::npos);
+  status = "Canceled";
+  put = h.client->PutRule(h.nsg, rule, PutMode::kUnconditional, nullptr, &end);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(end.status, "Canceled");
+  Status del = h.client->DeleteRule(h.nsg, "oah-a", nullptr, &end);
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(end.status, "Canceled");
+  // A plain refusal is not an operation outcome: `end` is cleared.
+  Harness refuse([&](const http::Request&) -> Result<http::Response> {
+    return Resp(400, R"({"error":{"code":"SecurityRuleInvalidPortRange","message":"bad"}})");
+  });
+  put = refuse.client->PutRule(refuse.nsg, rule, PutMode::kUnconditional, nullptr, &end);
+  ASSERT_FALSE(put.ok());
+  EXPECT_FALSE(end.ended_badly());
+}
+
+TEST(SecurityRuleTest, FailedProvisioningIsNotInForce) {
+  SecurityRule r = *ParseSecurityRule(RuleJson("oah-a", 1000, "W/\"1\"", "Failed"));
+  EXPECT_FALSE(r.InForce());
+  for (const char* st : {"Succeeded", "Updating", "Deleting"})
+    EXPECT_TRUE(ParseSecurityRule(RuleJson("oah-a", 1000, "W/\"1\"", st))->InForce()) << st;
+}
+
 TEST(ArmClientTest, UpdateSendsIfMatchAnd412IsConflict) {
   Harness h([&](const http::Request& r) -> Result<http::Response> {
     return Resp(412, R"({"error":{"code":"PreconditionFailed","message":"etag mismatch"}})");

@@ -161,8 +161,9 @@ TEST_F(AzureBackendTest, CreatesFullRuleSetAndReadsItBackInOneCall) {
     EXPECT_NE(out.owned_after[i].remote_id.find("/securityRules/" + rules[i].name),
               std::string::npos);
   }
-  // Per rule: PUT + two polls (InProgress, Succeeded); plus the final read.
-  EXPECT_EQ(out.api_calls, static_cast<int>(rules.size()) * 3 + 1);
+  // Per rule: PUT + two polls (InProgress, Succeeded); plus the read before the creates
+  // (names taken by someone else are refused, not overwritten) and the final read.
+  EXPECT_EQ(out.api_calls, static_cast<int>(rules.size()) * 3 + 2);
 
   auto read = backend_->Read(nullptr);
   ASSERT_TRUE(read.ok());
@@ -220,8 +221,10 @@ TEST_F(AzureBackendTest, ForeignRulesAreReportedAndNeverTouched) {
   ASSERT_EQ(nsg->security_rules.size(), 2u);
   auto after_foreign = client_->GetRule(backend_->nsg(), "oah-lookalike", nullptr);
   ASSERT_TRUE(after_foreign.ok());
-  EXPECT_EQ(after_foreign->etag, before_foreign->etag);
+  // A child rule carries the NSG's etag, which our writes move: "untouched" is its content.
+  EXPECT_NE(after_foreign->etag, before_foreign->etag);
   EXPECT_TRUE(after_foreign->SameContent(*before_foreign));
+  EXPECT_EQ(after_foreign->description, before_foreign->description);
   EXPECT_EQ(nsg->default_security_rules.size(), 6u);
 }
 
@@ -400,6 +403,181 @@ TEST_F(AzureBackendTest, MapsDirectionsAndDescriptionMarker) {
   EXPECT_FALSE(backend_->ToSecurityRule(foreign_name).ok());
 }
 
+// Applies `rules` and returns the fresh read; fails the test on error.
+#define APPLY_OK(backend, st, changes)                                   \
+  do {                                                                   \
+    auto out_ = (backend)->Apply((st), (changes), nullptr);              \
+    ASSERT_FALSE(out_.error) << out_.error->ToString();                  \
+  } while (0)
+
+std::map<std::string, LiveRule> ByName(const LiveState& st) {
+  std::map<std::string, LiveRule> m;
+  for (const auto& lr : st.owned) m[lr.rule.name] = lr;
+  return m;
+}
+
+TEST_F(AzureBackendTest, ChildRulesShareTheNsgEtagAndEveryUpdateStillLands) {
+  auto rules = CatalogLikeRules();
+  rules.resize(4);
+  APPLY_OK(backend_, *backend_->Read(nullptr), Creates(rules));
+  auto st = backend_->Read(nullptr);
+  ASSERT_TRUE(st.ok());
+  // One etag for all: the NSG's.
+  auto nsg = client_->GetNsg(backend_->nsg(), nullptr);
+  ASSERT_TRUE(nsg.ok());
+  for (const auto& lr : st->owned) EXPECT_EQ(lr.etag, nsg->etag);
+  // Four updates in one apply: after the first, every etag read is stale (412), and each
+  // is recognised as a sibling write (same content), re-read and written.
+  std::vector<Change> ups;
+  for (const auto& lr : st->owned) {
+    net::FirewallRule d = lr.rule;
+    d.description = "updated " + d.name;
+    ups.push_back(Change{ChangeKind::kUpdate, d, lr});
+  }
+  json s0 = Stats();
+  auto out = backend_->Apply(*st, ups, nullptr);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  for (const auto& lr : out.owned_after) EXPECT_EQ(lr.rule.description, "updated " + lr.rule.name);
+  json s1 = Stats();
+  EXPECT_EQ(s1.value("PUT rule", 0) - s0.value("PUT rule", 0), 4 + 3);  // 3 stale etags
+}
+
+TEST_F(AzureBackendTest, LostAnswerToOurOwnUpdateIsRecognisedAsOurWrite) {
+  auto rules = CatalogLikeRules();
+  rules.resize(3);
+  APPLY_OK(backend_, *backend_->Read(nullptr), Creates(rules));
+  auto st = backend_->Read(nullptr);
+  auto cur = ByName(*st)["oah-egress-svc1"];
+  net::FirewallRule d = cur.rule;
+  d.allowed[0].ports = {net::PortRange{4000, 4001}};
+  // The PUT lands, its answer is lost; the transport repeats it with the etag from before
+  // our own write: 412, and the re-read shows our content, not someone else's.
+  Fault(R"({"kind":"drop","count":1,"method":"PUT","path_kind":"rule"})");
+  auto out = backend_->Apply(*st, {Change{ChangeKind::kUpdate, d, cur}}, nullptr);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  auto now = client_->GetRule(backend_->nsg(), "oah-egress-svc1", nullptr);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->DestinationPorts(), std::vector<std::string>{"4000-4001"});
+  EXPECT_EQ(now->provisioning_state, "Succeeded");
+}
+
+TEST_F(AzureBackendTest, UpdateEndingFailedOnceIsRetriedAndConverges) {
+  auto rules = CatalogLikeRules();
+  rules.resize(2);
+  APPLY_OK(backend_, *backend_->Read(nullptr), Creates(rules));
+  auto st = backend_->Read(nullptr);
+  auto cur = ByName(*st)["oah-egress-svc0"];
+  net::FirewallRule d = cur.rule;
+  d.description = "after a failed operation";
+  Fault(R"({"kind":"op_failed","count":1,"method":"PUT","path_kind":"rule"})");
+  auto out = backend_->Apply(*st, {Change{ChangeKind::kUpdate, d, cur}}, nullptr);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  auto now = client_->GetRule(backend_->nsg(), "oah-egress-svc0", nullptr);
+  EXPECT_EQ(now->provisioning_state, "Succeeded");
+  EXPECT_TRUE(now->description.starts_with("after a failed operation"));
+}
+
+TEST_F(AzureBackendTest, UpdateThatKeepsFailingIsAClearErrorAndStaysToDo) {
+  auto rules = CatalogLikeRules();
+  rules.resize(2);
+  APPLY_OK(backend_, *backend_->Read(nullptr), Creates(rules));
+  auto st = backend_->Read(nullptr);
+  auto cur = ByName(*st)["oah-egress-svc0"];
+  net::FirewallRule d = cur.rule;
+  d.description = "wanted";
+  Fault(R"({"kind":"op_failed","count":3,"method":"PUT","path_kind":"rule"})");
+  auto out = backend_->Apply(*st, {Change{ChangeKind::kUpdate, d, cur}}, nullptr);
+  ASSERT_TRUE(out.error);
+  EXPECT_EQ(out.error->code, ErrorCode::kUnavailable);
+  EXPECT_NE(out.error->message.find("ended Failed 3 times"), std::string::npos) << out.error->message;
+  EXPECT_NE(out.error->message.find("plan again"), std::string::npos);
+  // What is recorded is what is in force: the failed rule does not equal the desired one
+  // (the next plan shows it as still to do), the other rule is untouched.
+  auto after = ByName(*backend_->Read(nullptr));
+  EXPECT_TRUE(after["oah-egress-svc0"].rule.allowed.empty());
+  EXPECT_NE(after["oah-egress-svc0"].rule.allowed, d.allowed);
+  std::map<std::string, net::FirewallRule> recorded;
+  for (const auto& lr : out.owned_after) recorded[lr.rule.name] = lr.rule;
+  EXPECT_TRUE(recorded["oah-egress-svc0"].allowed.empty());
+  EXPECT_FALSE(recorded["oah-egress-svc1"].allowed.empty());
+  // Applying again (the next plan's update) converges.
+  auto st2 = backend_->Read(nullptr);
+  auto cur2 = ByName(*st2)["oah-egress-svc0"];
+  auto again = backend_->Apply(*st2, {Change{ChangeKind::kUpdate, d, cur2}}, nullptr);
+  ASSERT_FALSE(again.error) << again.error->ToString();
+  auto fin = ByName(*backend_->Read(nullptr));
+  EXPECT_EQ(fin["oah-egress-svc0"].rule.allowed, d.allowed);
+  EXPECT_EQ(fin["oah-egress-svc0"].rule.description, "wanted");
+}
+
+TEST_F(AzureBackendTest, CreateEndingCanceledIsRetriedOrLeftOutOfState) {
+  auto rules = CatalogLikeRules();
+  rules.resize(3);
+  // Canceled once: superseded, nothing there; written again within the same apply.
+  Fault(R"({"kind":"op_canceled","count":1,"method":"PUT","path_kind":"rule"})");
+  auto out = backend_->Apply(*backend_->Read(nullptr), Creates(rules), nullptr);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  EXPECT_EQ(out.owned_after.size(), 3u);
+
+  // Canceled every time: a clear error; state lists only what exists.
+  auto more = CatalogLikeRules();
+  std::vector<net::FirewallRule> next(more.begin() + 3, more.begin() + 5);
+  Fault(R"({"kind":"op_canceled","count":3,"method":"PUT","path_kind":"rule"})");
+  auto bad = backend_->Apply(*backend_->Read(nullptr), Creates(next), nullptr);
+  ASSERT_TRUE(bad.error);
+  EXPECT_NE(bad.error->message.find("ended Canceled 3 times"), std::string::npos)
+      << bad.error->message;
+  EXPECT_EQ(bad.owned_after.size(), 3u);
+  auto again = backend_->Apply(*backend_->Read(nullptr), Creates(next), nullptr);
+  ASSERT_FALSE(again.error) << again.error->ToString();
+  EXPECT_EQ(again.owned_after.size(), 5u);
+}
+
+TEST_F(AzureBackendTest, DeleteEndingFailedIsRetried) {
+  auto rules = CatalogLikeRules();
+  rules.resize(2);
+  APPLY_OK(backend_, *backend_->Read(nullptr), Creates(rules));
+  auto st = backend_->Read(nullptr);
+  Fault(R"({"kind":"op_failed","count":1,"method":"DELETE","path_kind":"rule"})");
+  std::vector<Change> dels;
+  for (const auto& lr : st->owned) dels.push_back(Change{ChangeKind::kDelete, {}, lr});
+  auto out = backend_->Apply(*st, dels, nullptr);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  EXPECT_TRUE(out.owned_after.empty());
+}
+
+TEST_F(AzureBackendTest, CreateFindingOurOwnRuleWritesItAndForeignNameIsRefusedFirst) {
+  auto rules = CatalogLikeRules();
+  rules.resize(2);
+  // Our own rule already there with other content (an earlier create whose answer was
+  // lost, then edited): the plan's create writes it over as our update.
+  auto sr = backend_->ToSecurityRule(rules[0]);
+  ASSERT_TRUE(sr.ok());
+  SecurityRule older = *sr;
+  older.destination_port_ranges = {"1234"};
+  ASSERT_TRUE(client_->PutRule(backend_->nsg(), older, PutMode::kUnconditional, nullptr).ok());
+  auto out = backend_->Apply(*backend_->Read(nullptr), Creates(rules), nullptr);
+  ASSERT_FALSE(out.error) << out.error->ToString();
+  auto now = client_->GetRule(backend_->nsg(), rules[0].name, nullptr);
+  EXPECT_TRUE(now->SameContent(*sr));
+
+  // A foreign rule holding a planned name: refused before any write, even though the
+  // service ignores If-None-Match.
+  PutForeign("oah-egress-svc5", "Outbound", 1950);
+  auto more = CatalogLikeRules();
+  std::vector<net::FirewallRule> next;
+  for (const auto& r : more)
+    if (r.name == "oah-egress-svc4" || r.name == "oah-egress-svc5") next.push_back(r);
+  json s0 = Stats();
+  auto bad = backend_->Apply(*backend_->Read(nullptr), Creates(next), nullptr);
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(bad.error->message.find("not managed by this allowlist"), std::string::npos);
+  auto foreign = client_->GetRule(backend_->nsg(), "oah-egress-svc5", nullptr);
+  EXPECT_EQ(foreign->description, "hand-made by the network team");
+  EXPECT_EQ(foreign->priority, 1950);
+}
+
 // ------------------------------------------------------------ credential flows
 
 class AzureAuthTest : public AzureBackendTest {};
@@ -475,6 +653,10 @@ TEST_F(AzureAuthTest, WrongSecretAndMissingTokenAreRejected) {
   EXPECT_EQ(resp->status, 400);
   EXPECT_NE(resp->body.find("MissingApiVersionParameter"), std::string::npos);
   r.url = server_->arm() + id + "?api-version=2015-01-01";
+  resp = transport_->Do(r);
+  EXPECT_EQ(resp->status, 400);
+  EXPECT_NE(resp->body.find("NoRegisteredProviderFound"), std::string::npos);
+  r.url = server_->arm() + id + "?api-version=latest";
   resp = transport_->Do(r);
   EXPECT_NE(resp->body.find("InvalidApiVersionParameter"), std::string::npos);
 }

@@ -340,6 +340,10 @@ inline std::string CheckShape(const Compiled& c, const TargetOptions& t, size_t 
       for (int p : t.taken_priorities) {
         if (p == r.priority) return "Azure priority taken by another rule: " + r.key;
       }
+      for (int p : r.direction == net::Direction::kEgress ? t.taken_priorities_egress
+                                                          : t.taken_priorities_ingress) {
+        if (p == r.priority) return "Azure priority taken by another rule of its direction: " + r.key;
+      }
     }
   } else {
     static const std::regex kName("[a-z]([-a-z0-9]*[a-z0-9])?");

@@ -324,6 +324,32 @@ TEST(CompilerTest, AzureHonoursExistingAndTakenPriorities) {
   for (const auto& r : d.rules) EXPECT_NE(r.priority, 300);
 }
 
+TEST(CompilerTest, AzureForeignPrioritiesOnlyCollideWithinTheirDirection) {
+  TargetOptions t = On(Platform::kAzure);
+  t.existing_priorities = {{"oah-out-tcp-supernets", 300}};
+  Compiled base = MustCompile({}, t);
+  // A foreign inbound rule at our outbound rule's priority moves nothing.
+  t.taken_priorities_ingress = {300};
+  for (const auto& r : base.rules) t.taken_priorities_ingress.push_back(r.priority);
+  Compiled same = MustCompile({}, t);
+  ASSERT_EQ(same.rules.size(), base.rules.size());
+  for (size_t i = 0; i < base.rules.size(); ++i) {
+    if (base.rules[i].direction == net::Direction::kEgress)
+      EXPECT_EQ(same.rules[i].priority, base.rules[i].priority) << base.rules[i].key;
+  }
+  // An outbound one does: the rule moves, the others stay where they were.
+  t.taken_priorities_ingress.clear();
+  t.taken_priorities_egress = {300};
+  Compiled moved = MustCompile({}, t);
+  for (size_t i = 0; i < base.rules.size(); ++i) {
+    if (base.rules[i].key == "oah-out-tcp-supernets") {
+      EXPECT_NE(moved.rules[i].priority, 300);
+    } else {
+      EXPECT_EQ(moved.rules[i].priority, base.rules[i].priority) << base.rules[i].key;
+    }
+  }
+}
+
 TEST(CompilerTest, OutputIsDeterministic) {
   Selection a;
   a.services = {"phones", "desktop_app", "video_rooms"};

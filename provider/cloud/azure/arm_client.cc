@@ -234,6 +234,8 @@ bool SecurityRule::SameContent(const SecurityRule& o) const {
          uses_application_security_groups == o.uses_application_security_groups;
 }
 
+bool SecurityRule::InForce() const { return !EqualsIgnoreCase(provisioning_state, "Failed"); }
+
 std::string SecurityRuleBody(const SecurityRule& r) {
   json p = json::object();
   p["protocol"] = r.protocol;
@@ -396,7 +398,7 @@ Result<http::Response> ArmClient::Send(
 }
 
 Status ArmClient::WaitForOperation(const http::Response& initial, const std::string& what,
-                                   const std::atomic<bool>* cancel) {
+                                   const std::atomic<bool>* cancel, OperationEnd* end) {
   std::string async_url = initial.Header("azure-asyncoperation");
   std::string location = initial.Header("location");
   if (async_url.empty() && location.empty()) return Status::Ok();  // finished synchronously
@@ -438,12 +440,16 @@ Status ArmClient::WaitForOperation(const http::Response& initial, const std::str
         e.remote_code = code;
         e.http_status = 200;
         e.message = what + ": operation " + status + (message.empty() ? "" : ": " + message);
+        if (end) end->status = EqualsIgnoreCase(status, "Failed") ? "Failed" : "Canceled";
         return e;
       }
       continue;  // InProgress, Accepted, Updating, ...
     }
     if (r.status == 202) continue;
     if (r.status == 200 || r.status == 201 || r.status == 204) return Status::Ok();
+    // The Location of a finished operation answers with the operation's own error.
+    if (end && r.status >= 400 && r.status < 500 && r.status != 404 && r.status != 429)
+      end->status = "Failed";
     return ArmError(r, what + ": polling operation location");
   }
 }
@@ -515,7 +521,8 @@ Result<SecurityRule> ArmClient::GetRule(const NsgRef& nsg, const std::string& na
 }
 
 Result<SecurityRule> ArmClient::PutRule(const NsgRef& nsg, const SecurityRule& rule, PutMode mode,
-                                        const std::atomic<bool>* cancel) {
+                                        const std::atomic<bool>* cancel, OperationEnd* end) {
+  if (end) *end = OperationEnd{};
   std::string what = "writing security rule " + rule.name + " of " + nsg.Id();
   std::vector<std::pair<std::string, std::string>> headers;
   if (mode == PutMode::kCreateOnly) headers.emplace_back("If-None-Match", "*");
@@ -542,12 +549,13 @@ Result<SecurityRule> ArmClient::PutRule(const NsgRef& nsg, const SecurityRule& r
   }
   if (r.status != 200 && r.status != 201) return ArmError(r, what);
   PROV_ASSIGN_OR_RETURN(SecurityRule out, ParseSecurityRule(r.body));
-  PROV_RETURN_IF_ERROR(WaitForOperation(r, what, cancel));
+  PROV_RETURN_IF_ERROR(WaitForOperation(r, what, cancel, end));
   return out;
 }
 
 Status ArmClient::DeleteRule(const NsgRef& nsg, const std::string& name,
-                             const std::atomic<bool>* cancel) {
+                             const std::atomic<bool>* cancel, OperationEnd* end) {
+  if (end) *end = OperationEnd{};
   std::string what = "deleting security rule " + name + " of " + nsg.Id();
   auto lock = NsgWriteLock(nsg.Id());
   std::lock_guard<std::mutex> guard(*lock);
@@ -557,7 +565,7 @@ Status ArmClient::DeleteRule(const NsgRef& nsg, const std::string& name,
            cancel));
   if (r.status == 404 || r.status == 204 || r.status == 200) return Status::Ok();
   if (r.status != 202) return ArmError(r, what);
-  return WaitForOperation(r, what, cancel);
+  return WaitForOperation(r, what, cancel, end);
 }
 
 }  // namespace prov::cloud::azure

@@ -89,6 +89,10 @@ struct SecurityRule {
   // True when both describe the same rule contents (ignores id, etag, provisioning
   // state, and singular-vs-one-element-plural spelling).
   bool SameContent(const SecurityRule& other) const;
+  // False when the last operation on the rule ended Failed: its content is what was asked
+  // for, not necessarily what the data plane enforces. (Updating/Deleting count as in
+  // force: an operation is under way and reports its own end.)
+  bool InForce() const;
 };
 
 // Builds the PUT body {"properties": {...}}: singular fields for one value, plural arrays
@@ -122,11 +126,22 @@ struct ArmConfig {
   http::SleepFn sleep;
 };
 
-// Precondition for PutRule.
+// Precondition for PutRule. The 2024-05-01 specification declares neither header for
+// security rules: a service that ignores them must not make a create overwrite someone
+// else's rule, so callers read first (see AzureBackend::Apply) and treat the headers as a
+// second line of defence only. A child rule carries its NSG's etag, so any write to the NSG
+// makes every rule's etag stale.
 enum class PutMode {
   kCreateOnly,  // If-None-Match: *  -> 412 means someone created it meanwhile (kAlreadyExists)
-  kIfMatch,     // If-Match: etag    -> 412 means it changed since read (kConflict)
+  kIfMatch,     // If-Match: etag    -> 412 means the NSG changed since read (kConflict)
   kUnconditional,
+};
+
+// How a write's long-running operation ended when it did not succeed ("" = it succeeded or
+// never started). ARM ends operations Failed, or Canceled when a later write superseded it.
+struct OperationEnd {
+  std::string status;  // "Failed", "Canceled" or ""
+  bool ended_badly() const { return !status.empty(); }
 };
 
 class ArmClient {
@@ -146,11 +161,13 @@ class ArmClient {
   // PUT one rule (rule.name names it; rule.etag is sent as If-Match in kIfMatch mode) and
   // waits for the operation to finish. Returns the rule from the PUT answer (its etag may
   // be superseded once provisioning ends: re-read when the etag matters). A failed
-  // operation returns its {code, message} as the Error.
+  // operation returns its {code, message} as the Error and, when `end` is given, its
+  // terminal status there (Failed / Canceled), so the caller can re-read and retry.
   Result<SecurityRule> PutRule(const NsgRef& nsg, const SecurityRule& rule, PutMode mode,
-                               const std::atomic<bool>* cancel);
+                               const std::atomic<bool>* cancel, OperationEnd* end = nullptr);
   // DELETE one rule and wait for it to finish. 404 and 204 count as success.
-  Status DeleteRule(const NsgRef& nsg, const std::string& name, const std::atomic<bool>* cancel);
+  Status DeleteRule(const NsgRef& nsg, const std::string& name, const std::atomic<bool>* cancel,
+                    OperationEnd* end = nullptr);
 
   // Generic calls on ARM paths ("/subscriptions/..."; api-version is appended unless the
   // path already carries one), with the
@@ -175,7 +192,7 @@ class ArmClient {
                               const std::string& body, const std::atomic<bool>* cancel);
   // Waits for a 201/202 answer's operation to finish. Status error = operation failed.
   Status WaitForOperation(const http::Response& initial, const std::string& what,
-                          const std::atomic<bool>* cancel);
+                          const std::atomic<bool>* cancel, OperationEnd* end = nullptr);
   std::string Url(const std::string& path) const;
   Status CheckSameOrigin(const std::string& url, const std::string& what) const;
   void Sleep(std::chrono::milliseconds d, const std::atomic<bool>* cancel) const;

@@ -172,6 +172,9 @@ net::FirewallRule AzureBackend::FromSecurityRule(const SecurityRule& r) const {
       fr.allowed.push_back(std::move(tp));
     }
   }
+  // A rule whose last operation ended Failed is not known to be enforced: leave `allowed`
+  // empty so it never equals a desired rule, and the plan shows it as still to be written.
+  if (!r.InForce()) fr.allowed.clear();
   auto src = CanonPrefixes(r.SourcePrefixes());
   auto dst = CanonPrefixes(r.DestinationPrefixes());
   if (fr.direction == net::Direction::kEgress) {
@@ -313,52 +316,170 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
     }
   }
 
-  auto write_update = [&](SecurityRule desired) -> Status {
-    // If-Match against the etag we read. A 412 whose rule content is unchanged only means
-    // the etag moved with a sibling write; a changed rule means someone else edited it.
-    for (int attempt = 0;; ++attempt) {
-      LiveRule& cur = live[desired.name];
-      desired.etag = cur.etag;
-      auto put = client_->PutRule(nsg_, desired, cur.etag.empty() ? PutMode::kUnconditional
-                                                                  : PutMode::kIfMatch,
-                                  cancel);
+  // 0. Before any write: the names the creates want, as the NSG has them now.
+  std::map<std::string, SecurityRule> present;  // lower-cased name -> rule
+  if (!out.error && !creates.empty()) {
+    Result<std::vector<SecurityRule>> listed = std::vector<SecurityRule>{};
+    if (target_.list_rules) {
+      listed = client_->ListRules(nsg_, cancel);
+    } else {
+      auto g = client_->GetNsg(nsg_, cancel);
+      if (g.ok()) {
+        listed = std::move(g->security_rules);
+      } else {
+        listed = g.error();
+      }
+    }
+    if (!listed.ok()) {
+      out.error = listed.error();
+    } else {
+      for (auto& r : *listed) present[internal::ToLower(r.name)] = std::move(r);
+    }
+    // A name held by someone else stops the creates before the first of them is written.
+    for (const auto& c : creates) {
+      if (out.error) break;
+      auto it = present.find(internal::ToLower(c.name));
+      if (it != present.end() && !Owns(it->second)) {
+        out.error = MakeError(ErrorCode::kAlreadyExists,
+                              "cannot create security rule " + c.name + " in " + nsg_.Id() +
+                                  ": a rule named " + it->second.name +
+                                  " already exists and is not managed by this allowlist; it "
+                                  "was left unchanged (no rule was created)");
+      }
+    }
+  }
+
+  // Writes one rule and confirms the outcome. `create` = the plan expects no rule of that
+  // name (the caller read first and found none, or found our own). Handles:
+  //  - 412: the NSG-wide etag moved (any write to the NSG moves every rule's etag). Re-read:
+  //    our content in force = our own write whose answer was lost (done); the content we
+  //    read before = a sibling write moved the etag (retry with the fresh etag); anything
+  //    else = someone else changed or took the rule (stop, nothing overwritten);
+  //  - an operation that ended Failed or Canceled: re-read; our content in force = done
+  //    (a later identical write superseded ours); otherwise write again, bounded.
+  constexpr int kMaxWrites = 6;          // PUTs per rule in one apply
+  constexpr int kMaxBadOperations = 3;   // of which ended Failed/Canceled
+  auto write_rule = [&](const SecurityRule& desired, bool create) -> Status {
+    std::string etag = create ? std::string() : live[desired.name].etag;
+    net::FirewallRule before = create ? net::FirewallRule{} : live[desired.name].rule;
+    int bad_operations = 0;
+    Error last;
+    for (int attempt = 0; attempt < kMaxWrites; ++attempt) {
+      SecurityRule d = desired;
+      d.etag = etag;
+      PutMode mode = create ? PutMode::kCreateOnly
+                            : (etag.empty() ? PutMode::kUnconditional : PutMode::kIfMatch);
+      OperationEnd end;
+      auto put = client_->PutRule(nsg_, d, mode, cancel, &end);
       if (put.ok()) {
+        LiveRule& cur = live[desired.name];
         cur.rule = FromSecurityRule(desired);
         cur.etag = put->etag;
         cur.remote_id = put->id;
         return Status::Ok();
       }
       Error e = put.error();
+      last = e;
       if (e.remote_code == "SecurityRuleConflict") return ExplainPriorityConflict(e, desired, cancel);
-      if (e.http_status != 412 || attempt >= 3) return e;
+      const bool precondition = e.http_status == 412;
+      if (!precondition && !end.ended_badly()) return e;
       auto fresh = client_->GetRule(nsg_, desired.name, cancel);
-      if (!fresh.ok()) {
-        if (fresh.error().code == ErrorCode::kNotFound) {
-          Error g = e;
-          g.message = "security rule " + desired.name + " in " + nsg_.Id() +
-                      " was deleted by someone else since it was read; nothing was written. "
-                      "Refresh and apply again to recreate it.";
-          return g;
-        }
-        return fresh.error();
+      if (!fresh.ok() && fresh.error().code != ErrorCode::kNotFound) return fresh.error();
+      if (fresh.ok() && Owns(*fresh) && fresh->SameContent(desired) && fresh->InForce()) {
+        // Our own write is in force (its answer was lost, or a later identical write won).
+        LiveRule& cur = live[desired.name];
+        cur.rule = FromSecurityRule(*fresh);
+        cur.etag = fresh->etag;
+        cur.remote_id = fresh->id;
+        return Status::Ok();
       }
-      if (!Owns(*fresh) || !SameRemote(FromSecurityRule(*fresh), cur.rule)) {
+      if (fresh.ok() && !Owns(*fresh)) {
         Error g = e;
         g.code = ErrorCode::kConflict;
         g.message = "security rule " + desired.name + " in " + nsg_.Id() +
-                    " was changed by someone else since it was read (etag " + cur.etag +
+                    " exists and is not managed by this allowlist (someone else wrote it since "
+                    "it was read); it was left unchanged. Refresh and plan again.";
+        return g;
+      }
+      if (end.ended_badly()) {
+        if (++bad_operations >= kMaxBadOperations) {
+          Error g = e;
+          g.code = ErrorCode::kUnavailable;
+          g.message = "security rule " + desired.name + " in " + nsg_.Id() + ": the write ended " +
+                      end.status + " " + std::to_string(bad_operations) +
+                      " times, so it is not in force (" + e.message +
+                      "). The state records what is in force; plan again to see what is left, "
+                      "then apply again.";
+          return g;
+        }
+        // Write again: over what is there now (ours, or nothing).
+        create = !fresh.ok();
+        etag = fresh.ok() ? fresh->etag : std::string();
+        if (fresh.ok()) before = FromSecurityRule(*fresh);
+        continue;
+      }
+      // 412.
+      if (create) {
+        if (!fresh.ok()) continue;  // gone again meanwhile: try the create once more
+        // Ours (the marker says so) with other content: write it as an update.
+        create = false;
+        etag = fresh->etag;
+        before = FromSecurityRule(*fresh);
+        continue;
+      }
+      if (!fresh.ok()) {
+        Error g = e;
+        g.message = "security rule " + desired.name + " in " + nsg_.Id() +
+                    " was deleted by someone else since it was read; nothing was written. "
+                    "Refresh and apply again to recreate it.";
+        return g;
+      }
+      if (!SameRemote(FromSecurityRule(*fresh), before)) {
+        Error g = e;
+        g.code = ErrorCode::kConflict;
+        g.message = "security rule " + desired.name + " in " + nsg_.Id() +
+                    " was changed by someone else since it was read (etag " + etag +
                     " is now " + fresh->etag +
                     "); it was not overwritten. Refresh and plan again to review the change.";
         return g;
       }
-      cur.etag = fresh->etag;  // same content, new etag: try again
+      etag = fresh->etag;  // same content, the NSG's etag moved: try again
     }
+    Error g = last;
+    g.code = ErrorCode::kUnavailable;
+    g.message = "security rule " + desired.name + " in " + nsg_.Id() + " could not be written in " +
+                std::to_string(kMaxWrites) + " attempts: the network security group kept changing (" +
+                last.message + "). Plan again and apply.";
+    return g;
+  };
+  auto write_update = [&](const SecurityRule& desired) -> Status {
+    return write_rule(desired, /*create=*/false);
   };
 
   // 1. Deletes.
   if (!out.error) {
     for (const auto& d : deletes) {
-      Status s = client_->DeleteRule(nsg_, d.name, cancel);
+      Status s = Status::Ok();
+      for (int attempt = 0;; ++attempt) {
+        OperationEnd end;
+        s = client_->DeleteRule(nsg_, d.name, cancel, &end);
+        if (s.ok() || !end.ended_badly()) break;
+        // The delete ended Failed/Canceled: done if the rule is gone anyway, else again.
+        auto fresh = client_->GetRule(nsg_, d.name, cancel);
+        if (!fresh.ok() && fresh.error().code == ErrorCode::kNotFound) {
+          s = Status::Ok();
+          break;
+        }
+        if (attempt + 1 >= kMaxBadOperations) {
+          Error g = s.error();
+          g.message = "security rule " + d.name + " in " + nsg_.Id() + ": the delete ended " +
+                      end.status + " " + std::to_string(attempt + 1) +
+                      " times, so the rule is still there (" + g.message +
+                      "). Plan again to see what is left, then apply again.";
+          s = g;
+          break;
+        }
+      }
       if (!s.ok()) {
         out.error = s.error();
         break;
@@ -443,42 +564,33 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
     }
   }
 
-  // 3. Creates.
-  if (!out.error) {
+  // 3. Creates. The specification declares no If-None-Match for security rules, so a
+  // create must not count on the header to keep someone else's rule of the same name
+  // intact: read the NSG first, refuse a name that exists and is not ours, and write our
+  // own (a create whose answer was lost earlier) as an update. The header is still sent.
+  if (!out.error && !creates.empty()) {
     for (const auto& c : creates) {
-      auto put = client_->PutRule(nsg_, c.desired, PutMode::kCreateOnly, cancel);
-      if (put.ok()) {
-        LiveRule lr;
-        lr.rule = FromSecurityRule(c.desired);
-        lr.etag = put->etag;
-        lr.remote_id = put->id;
-        live[c.name] = lr;
-        continue;
-      }
-      Error e = put.error();
-      if (e.remote_code == "SecurityRuleConflict") {
-        out.error = ExplainPriorityConflict(e, c.desired, cancel);
-        break;
-      }
-      if (e.code == ErrorCode::kAlreadyExists) {
-        // Either our own earlier attempt landed (its answer was lost) or someone else owns
-        // the name. Adopt only an identical rule carrying our marker.
-        auto fresh = client_->GetRule(nsg_, c.name, cancel);
-        if (fresh.ok() && Owns(*fresh) && fresh->SameContent(c.desired)) {
-          LiveRule lr;
-          lr.rule = FromSecurityRule(*fresh);
-          lr.etag = fresh->etag;
-          lr.remote_id = fresh->id;
+      if (out.error) break;
+      auto it = present.find(internal::ToLower(c.name));
+      bool create = true;
+      if (it != present.end()) {
+        const SecurityRule& there = it->second;
+        if (there.SameContent(c.desired) && there.InForce()) {
+          LiveRule lr;  // ours already (an earlier create whose answer was lost)
+          lr.rule = FromSecurityRule(there);
+          lr.etag = there.etag;
+          lr.remote_id = there.id;
           live[c.name] = lr;
           continue;
         }
-        e.message = "cannot create security rule " + c.name + " in " + nsg_.Id() +
-                    ": a rule with that name already exists" +
-                    (fresh.ok() && !Owns(*fresh) ? " and is not managed by this allowlist" : "") +
-                    "; it was left unchanged";
+        LiveRule& lr = live[c.name];
+        lr.rule = FromSecurityRule(there);
+        lr.etag = there.etag;
+        lr.remote_id = there.id;
+        create = false;
       }
-      out.error = e;
-      break;
+      Status s = write_rule(c.desired, create);
+      if (!s.ok()) out.error = s.error();
     }
   }
 

@@ -6,12 +6,19 @@
 // allocated around it.
 //
 // Read is one NSG GET (the NSG embeds its securityRules) or, with `list_rules`, one paged
-// securityRules list; never per-rule reads. Apply runs deletes, then updates (If-Match with
-// the etag read, ordered so owned rules can swap priorities), then creates
-// (If-None-Match: *), serialized per NSG by ArmClient. A priority collision
-// (SecurityRuleConflict) or a concurrent edit (412 with changed content) stops the apply
-// with a kConflict Error that names the rule in the way; nothing we do not own is touched.
-// ApplyOutcome::owned_after comes from one final re-read, so it is exactly what exists.
+// securityRules list; never per-rule reads. A rule whose last operation ended Failed is
+// read as not in force (no allowed ports), so the next plan shows it as still to do.
+// Apply first reads the NSG when it has creates and refuses, before any write, a name that
+// exists and is not ours (the specification declares no If-None-Match for security rules,
+// so the header cannot be counted on). Then deletes, updates (If-Match with the etag read,
+// ordered so owned rules can swap priorities), creates; serialized per NSG by ArmClient.
+// A child rule carries the NSG's etag, so a 412 is answered by re-reading the rule: our own
+// content in force = our write whose answer was lost (done); the content read before = a
+// sibling write moved the etag (retry); anything else = a concurrent edit (kConflict, not
+// overwritten). An operation ending Failed or Canceled is re-read and written again, at most
+// three times, then a clear kUnavailable error. A priority collision (SecurityRuleConflict)
+// stops the apply with a kConflict Error naming the rule in the way; nothing we do not own
+// is touched. ApplyOutcome::owned_after comes from one final re-read: exactly what exists.
 //
 // Mapping FirewallRule <-> security rule: egress = Outbound with destination prefixes =
 // remote_cidrs and source = local_cidrs (or "*"); ingress = Inbound with source =

@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
 """Loopback fake of the Azure Resource Manager slice the provider uses, plus Entra ID.
 
-Follows the published Microsoft.Network 2024-05-01 REST shapes for resource groups,
-network security groups and security rules: api-version checks, bearer-token checks,
-etags (W/"guid") rotating on every write, If-Match / If-None-Match, long-running
-operations (PUT -> 201/200 + Azure-AsyncOperation + Retry-After, the operation reporting
-InProgress then Succeeded; DELETE -> 202 + Location), nextLink paging, and the documented
-error bodies {"error": {"code", "message", "details"}}.
+Every Microsoft.Network request is checked against the published 2024-05-01 specification
+(excerpt kept as test data, tests/testdata/azure/spec/, checked by arm_spec.py): path
+template and method, api-version, and the body (unknown, read-only and missing required
+properties, types, int32, enums), answered with ARM's error shape
+{"error": {"code", "message"}} and 400 (404/405 for paths and methods).
+
+Behaviour as documented: a security rule carries its NSG's etag (W/"guid"), which moves on
+every write to the NSG, so after one write every rule's etag is stale; If-Match is checked
+against it. The specification declares no If-None-Match for security rules: the fake
+ignores it (a create over an existing name overwrites, as the worst case of the real
+service). Writes are long-running operations (PUT -> 201/200 + Azure-AsyncOperation +
+Retry-After, provisioningState Updating, then InProgress polls, then Succeeded; DELETE ->
+202 + Location), one at a time per NSG (409 AnotherOperationInProgress + Retry-After while
+one runs); nextLink paging; 429 with Retry-After on request.
 
 Also serves a fake Entra ID token endpoint (/{tenant}/oauth2/v2.0/token: client secret or
 an RS256 client assertion verified against the registered certificate, or a federated
@@ -14,7 +22,11 @@ token minted by this server's fake OIDC issuer), a fake IMDS endpoint, and a Git
 Actions style OIDC request endpoint.
 
 Test control (no auth): POST /_fault {"kind": "throttle|5xx|busy|retryable|drop|drop_before|
-slow", "count": N, "method": "PUT", "delay_ms": 2000}; GET /_stats; POST /_stats/reset.
+slow|op_failed|op_canceled", "count": N, "method": "PUT", "path_kind": "rule",
+"delay_ms": 2000}; GET /_stats; POST /_stats/reset. op_failed: the write is accepted and its
+operation ends Failed (the rule keeps the new content with provisioningState Failed);
+op_canceled: the operation ends Canceled (superseded: the rule's earlier content stays, a
+created rule is gone).
 
 Prints ONE JSON line when ready, then serves until stdin closes or SIGTERM.
 All listening is on 127.0.0.1 with an ephemeral port.
@@ -44,7 +56,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-API_VERSION = "2024-05-01"
+from arm_spec import Spec, SpecViolation
+
+SPEC = Spec()
+API_VERSION = SPEC.version
 RG_API_VERSIONS = {"2021-04-01", "2022-09-01", "2023-07-01", "2024-03-01", "2024-07-01"}
 RULE_NAME_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$")
 NSG_NAME_RE = RULE_NAME_RE
@@ -220,7 +235,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fault" and method == "POST":
                 spec = json.loads(body or b"{}")
                 if spec.get("kind") not in ("throttle", "5xx", "busy", "retryable", "drop",
-                                            "drop_before", "slow"):
+                                            "drop_before", "slow", "op_failed",
+                                            "op_canceled"):
                     raise ArmError(400, "InvalidFault", "unknown fault kind")
                 spec.setdefault("count", 1)
                 with st.lock:
@@ -452,7 +468,28 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             if k == "slow":
                 time.sleep(fault.get("delay_ms", 2000) / 1000.0)
-        # Parameter checks, in ARM's order: api-version, then authentication.
+        # Parameter checks, in ARM's order: api-version, then authentication, then body.
+        self._op_fault = fault["kind"] if fault and fault["kind"] in (
+            "op_failed", "op_canceled") else None
+        if kind in ("nsg", "nsg_list", "rules_list", "rule", "default_rules") or (
+                len(low) >= 6 and low[2] == "resourcegroups" and low[4] == "providers" and
+                low[5] == "microsoft.network"):
+            try:
+                SPEC.check_api_version(query)
+                self._auth()
+                SPEC.check_request(method, path, query, body)
+            except SpecViolation as e:
+                raise ArmError(e.status, e.code, e.message)
+            if low[1] != st.subscription.lower():
+                raise ArmError(404, "SubscriptionNotFound",
+                               "The subscription '%s' could not be found." % segs[1])
+            with st.lock:
+                self._complete_due_operations()
+                status, resp, headers = self._route(method, segs, low, query, body)
+            if fault and fault["kind"] == "drop":
+                self.close_connection = True
+                return None
+            return self._send(status, resp, headers)
         versions = query.get("api-version")
         if not versions or not versions[0]:
             raise ArmError(400, "MissingApiVersionParameter",
@@ -565,9 +602,12 @@ class Handler(BaseHTTPRequestHandler):
     def _new_operation(self, nsg, kind, on_done):
         st = self.state
         op_id = str(uuid.uuid4())
+        end = {"op_failed": "Failed", "op_canceled": "Canceled"}.get(
+            getattr(self, "_op_fault", None), "Succeeded")
+        self._op_fault = None
         st.operations[op_id] = {"nsg": nsg, "kind": kind, "polls": 0, "done": False,
                                 "on_done": on_done, "deadline": time.time() + st.args.op_seconds,
-                                "status": "InProgress"}
+                                "status": "InProgress", "end": end}
         nsg["busy"] = op_id
         loc = nsg["location"]
         base = self._base() + "/subscriptions/%s/providers/Microsoft.Network/locations/%s" % (
@@ -581,8 +621,8 @@ class Handler(BaseHTTPRequestHandler):
         if op["done"]:
             return
         op["done"] = True
-        op["status"] = "Succeeded"
-        op["on_done"]()
+        op["status"] = op.get("end", "Succeeded")
+        op["on_done"](op["status"])
         if op["nsg"].get("busy") is not None:
             op["nsg"]["busy"] = None
 
@@ -601,13 +641,26 @@ class Handler(BaseHTTPRequestHandler):
         if not op["done"] and op["polls"] > st.args.async_polls:
             self._finish(op)
         ra = {"Retry-After": str(st.args.retry_after)}
+        err = None
+        if op["status"] == "Failed":
+            err = {"code": "InternalServerError",
+                   "message": "An error occurred while provisioning the resource (injected)."}
+        elif op["status"] == "Canceled":
+            err = {"code": "Canceled",
+                   "message": "Operation was canceled: a later operation on the network "
+                              "security group superseded it."}
         if which == "operations":
             if op["done"]:
-                return 200, {"status": op["status"]}, {}
+                body = {"status": op["status"]}
+                if err:
+                    body["error"] = err
+                return 200, body, {}
             return 200, {"status": "InProgress"}, ra
         # operationResults (Location polling): 202 while running, then 204 (delete) / 200.
         if not op["done"]:
             return 202, None, dict(ra, Location=self._base() + self.path)
+        if err:
+            raise ArmError(400 if op["status"] == "Canceled" else 400, err["code"], err["message"])
         return 204, None, {}
 
     def _nsg_view(self, nsg):
@@ -615,7 +668,8 @@ class Handler(BaseHTTPRequestHandler):
         v["tags"] = nsg.get("tags", {})
         v["properties"] = {"provisioningState": nsg["provisioningState"],
                            "resourceGuid": nsg["resourceGuid"],
-                           "securityRules": [self._rule_view(r) for r in nsg["rules"].values()],
+                           "securityRules": [self._rule_view(r, nsg)
+                                             for r in nsg["rules"].values()],
                            "defaultSecurityRules": nsg["default"]}
         return v
 
@@ -662,8 +716,9 @@ class Handler(BaseHTTPRequestHandler):
         if method == "DELETE":
             if nsg is None:
                 return 204, None, {}
-            def done():
-                st.nsgs.pop(key, None)
+            def done(status):
+                if status == "Succeeded":
+                    st.nsgs.pop(key, None)
             _, urls = self._new_operation(nsg, "delete", done)
             return 202, None, {"Location": urls["location"],
                                "Azure-AsyncOperation": urls["async"],
@@ -685,13 +740,14 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---------------------------------------------------------------------- rules
     @staticmethod
-    def _rule_view(r):
-        return {"name": r["name"], "id": r["id"], "etag": r["etag"], "type": r["type"],
+    def _rule_view(r, nsg):
+        # A child rule carries its NSG's etag: any write to the NSG moves it for every rule.
+        return {"name": r["name"], "id": r["id"], "etag": nsg["etag"], "type": r["type"],
                 "properties": dict(r["properties"])}
 
     def _list_rules(self, nsg, query):
         st = self.state
-        rules = [self._rule_view(r) for r in nsg["rules"].values()]
+        rules = [self._rule_view(r, nsg) for r in nsg["rules"].values()]
         try:
             skip = int((query.get("$skiptoken") or ["0"])[0])
         except ValueError:
@@ -845,11 +901,12 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         op_id = nsg.get("busy")
         if op_id and not st.operations[op_id]["done"]:
-            raise ArmError(429, "RetryableError", "A retryable error occurred.",
-                           details=[{"code": "RetryableErrorDueToAnotherOperation",
-                                     "message": "Operation on network security group %s is not "
-                                                "allowed because another operation %s is in "
-                                                "progress." % (nsg["name"], op_id)}],
+            raise ArmError(409, "AnotherOperationInProgress",
+                           "Another operation on this or dependent resource is in progress. "
+                           "To retrieve status of the operation use uri: %s"
+                           % (self._base() + "/subscriptions/%s/providers/Microsoft.Network/"
+                              "locations/%s/operations/%s?api-version=%s"
+                              % (st.subscription, nsg["location"], op_id, API_VERSION)),
                            # Never 0 here: the other operation needs time to finish.
                            headers={"Retry-After": str(max(1, st.args.retry_after))})
 
@@ -862,16 +919,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise ArmError(404, "NotFound",
                                "Resource /subscriptions/%s/.../securityRules/%s not found."
                                % (st.subscription, name))
-            return 200, self._rule_view(existing), {}
+            return 200, self._rule_view(existing, nsg), {}
         if method == "PUT":
+            # One write at a time per NSG; then the preconditions, against the NSG's etag
+            # (a child rule has no etag of its own). If-None-Match is not declared for
+            # security rules and is ignored.
+            self._busy_check(nsg)
             if_match = self.headers.get("If-Match")
-            if_none = self.headers.get("If-None-Match")
-            if if_none is not None and if_none.strip() == "*" and existing is not None:
-                raise ArmError(412, "PreconditionFailed",
-                               "The condition specified using HTTP conditional header(s) is not "
-                               "met: security rule %s already exists." % name)
             if if_match is not None and if_match.strip() != "*" and \
-                    (existing is None or existing["etag"] != if_match.strip()):
+                    (existing is None or nsg["etag"] != if_match.strip()):
                 raise ArmError(412, "PreconditionFailed",
                                "The condition specified using HTTP conditional header(s) is not "
                                "met: etag %s does not match." % if_match.strip())
@@ -883,29 +939,43 @@ class Handler(BaseHTTPRequestHandler):
                 spec = json.loads(body or b"{}")
             except ValueError:
                 raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
-            self._busy_check(nsg)
             rule = self._validated_rule(nsg, existing["name"] if existing else name, spec,
                                         nsg["rules"])
             rule["properties"]["provisioningState"] = "Updating"
+            previous = existing
             nsg["rules"][key] = rule
             nsg["etag"] = new_etag()
 
-            def done(rule=rule):
-                rule["properties"]["provisioningState"] = "Succeeded"
+            def done(status, rule=rule, previous=previous):
+                if status == "Canceled":
+                    # Superseded: what was there before stays (a created rule is gone).
+                    if nsg["rules"].get(key) is rule:
+                        if previous is None:
+                            nsg["rules"].pop(key, None)
+                        else:
+                            previous["properties"]["provisioningState"] = "Succeeded"
+                            nsg["rules"][key] = previous
+                else:
+                    rule["properties"]["provisioningState"] = status
                 # Provisioning is a write too: the etag moves again.
-                rule["etag"] = new_etag()
                 nsg["etag"] = new_etag()
             _, urls = self._new_operation(nsg, "put", done)
-            return (200 if existing else 201), self._rule_view(rule), {
+            return (200 if existing else 201), self._rule_view(rule, nsg), {
                 "Azure-AsyncOperation": urls["async"], "Retry-After": str(st.args.retry_after)}
         if method == "DELETE":
             if existing is None:
                 return 204, None, {}
             self._busy_check(nsg)
+            before_state = existing["properties"].get("provisioningState", "Succeeded")
             existing["properties"]["provisioningState"] = "Deleting"
 
-            def done():
-                nsg["rules"].pop(key, None)
+            def done(status, existing=existing, before_state=before_state):
+                if status == "Succeeded":
+                    nsg["rules"].pop(key, None)
+                elif status == "Failed":
+                    existing["properties"]["provisioningState"] = "Failed"
+                else:
+                    existing["properties"]["provisioningState"] = before_state
                 nsg["etag"] = new_etag()
             _, urls = self._new_operation(nsg, "delete", done)
             return 202, None, {"Location": urls["location"],
