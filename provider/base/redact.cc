@@ -107,6 +107,15 @@ void FindKeyed(const std::string& text, const std::string& lower, std::vector<Sp
       if (start > 0 && IsWordChar(lower[start - 1])) continue;
       if (pos < lower.size() && IsWordChar(lower[pos])) continue;
       size_t i = pos;
+      // XML element: <SessionToken>value</SessionToken>.
+      if (start > 0 && text[start - 1] == '<' && i < text.size() && text[i] == '>') {
+        size_t end = text.find('<', i + 1);
+        if (end == std::string::npos) end = text.size();
+        if (end > i + 1 && std::string_view(text).substr(i + 1, end - i - 1) != kMask)
+          spans.push_back({i + 1, end});
+        pos = end;
+        continue;
+      }
       if (i < text.size() && (text[i] == '"' || text[i] == '\'')) ++i;
       while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
       if (i >= text.size() || (text[i] != ':' && text[i] != '=')) continue;
