@@ -115,17 +115,24 @@ class TlsFront:
                 conn = http.client.HTTPConnection(front.backend.hostname, front.backend.port, timeout=60)
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in ("host", "connection", "content-length")}
-                headers["Host"] = f"{front.backend.hostname}:{front.backend.port}"
+                # The Host header is kept: it is part of what SigV4 signs.
+                headers["Host"] = self.headers.get("Host", "")
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 # Links the backend hands out (operation URLs, next pages) point back at it:
                 # rewrite them so that the client keeps going through this front.
-                public = front.url(front.public_host).encode()
-                data = resp.read().replace(front.backend_base.encode(), public)
+                # (the backend may build them from its own address or from the Host header).
+                public = front.url(front.public_host)
+                seen_as = "http://" + self.headers.get("Host", "")
+
+                def rewrite(text: str) -> str:
+                    return text.replace(front.backend_base, public).replace(seen_as, public)
+
+                data = rewrite(resp.read().decode("latin-1")).encode("latin-1")
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
                     if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v.replace(front.backend_base, public.decode()))
+                        self.send_header(k, rewrite(v))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -281,13 +281,23 @@ class CurlTransport final : public Transport {
           if (curl_easy_getinfo(h, CURLINFO_CAINFO, &def) == CURLE_OK && def != nullptr)
             bundle += " \"" + std::string(def) + "\"";
         }
-        return MakeError(ErrorCode::kUnavailable,
+        // Not transient: retrying cannot help (WithRetry stops on kPermissionDenied).
+        return MakeError(ErrorCode::kPermissionDenied,
                          "TLS certificate of " + host + " could not be verified with " + bundle +
                              ": " + detail +
                              ". Certificate verification is always on: if a private CA or a "
                              "TLS-inspecting proxy signs this certificate, point the provider's "
                              "ca_bundle_file (or SSL_CERT_FILE, CURL_CA_BUNDLE, AWS_CA_BUNDLE "
                              "for AWS) at a PEM bundle that contains it.");
+      }
+      long connect_code = 0;
+      if (!proxy.url.empty() && curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &connect_code) == CURLE_OK &&
+          connect_code == 407) {
+        return MakeError(ErrorCode::kPermissionDenied,
+                         method + " " + host + path + ": the proxy " + proxy.DisplayHost() + " (from " +
+                             proxy.source +
+                             ") refused the credentials (HTTP 407 Proxy Authentication Required); "
+                             "put the right user:password in the proxy URL");
       }
       ErrorCode code = rc == CURLE_OPERATION_TIMEDOUT ? ErrorCode::kDeadlineExceeded
                                                       : ErrorCode::kUnavailable;

@@ -84,7 +84,12 @@ Result<Response> WithRetry(const RetryPolicy& policy, const std::function<Result
     Result<Response> result = call();
     spent += std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
     // A cancelled transfer is never retried, whatever the adapter thinks of the error.
-    if (!result.ok() && result.error().code == ErrorCode::kCancelled) return result;
+    // Neither is a TLS verification failure or a proxy refusing its credentials
+    // (kPermissionDenied from the transport): no retry can change their outcome.
+    if (!result.ok() && (result.error().code == ErrorCode::kCancelled ||
+                         result.error().code == ErrorCode::kPermissionDenied)) {
+      return result;
+    }
     Attempt verdict = classify(result);
     if (verdict.verdict != Verdict::kRetry) return result;
     if (attempt >= max_attempts) return result;
