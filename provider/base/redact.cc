@@ -181,6 +181,26 @@ void FindTokens(const std::string& text, const std::string& lower, std::vector<S
   }
 }
 
+// Credentials in a URL's authority: "scheme://user:password@host" (proxy and catalog URLs).
+void FindUrlUserinfo(const std::string& text, std::vector<Span>& spans) {
+  size_t pos = 0;
+  while ((pos = text.find("://", pos)) != std::string::npos) {
+    size_t start = pos + 3;
+    size_t end = start;
+    while (end < text.size() && text[end] != '@' && text[end] != '/' && text[end] != '?' &&
+           text[end] != '#' && !std::isspace(static_cast<unsigned char>(text[end])) &&
+           text[end] != '"' && text[end] != '\'') {
+      ++end;
+    }
+    if (end < text.size() && text[end] == '@' && end > start &&
+        std::string_view(text).substr(start, end - start).find(':') != std::string_view::npos &&
+        std::string_view(text).substr(start, end - start) != kMask) {
+      spans.push_back({start, end});
+    }
+    pos = start;
+  }
+}
+
 }  // namespace
 
 SecretScope::SecretScope() {
@@ -233,6 +253,7 @@ std::string RedactPatterns(std::string_view text_in) {
   std::vector<Span> spans;
   FindKeyed(text, lower, spans);
   FindTokens(text, lower, spans);
+  FindUrlUserinfo(text, spans);
   if (spans.empty()) return text;
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
   std::string out;

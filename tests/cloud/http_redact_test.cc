@@ -71,7 +71,10 @@ TEST(RedactTest, PatternsCatchCredentialShapedText) {
   EXPECT_NE(s.find("Bearer [REDACTED] ok"), std::string::npos) << s;
   s = redact::RedactPatterns("<SessionToken>FwoGZXIvYXdz</SessionToken>");
   EXPECT_EQ(s.find("FwoGZXIvYXdz"), std::string::npos) << s;
-  // Ordinary text is untouched.
+  s = redact::RedactPatterns("proxy http://corp-user:pr0xy-pw@proxy.corp:3128 refused");
+  EXPECT_EQ(s, "proxy http://[REDACTED]@proxy.corp:3128 refused");
+  // Ordinary text is untouched (an e-mail-like path without a password too).
+  EXPECT_EQ(redact::RedactPatterns("https://git@example.com/x"), "https://git@example.com/x");
   const std::string plain = "InvalidPermission.Duplicate: the rule already exists (sg-123, tcp/443)";
   EXPECT_EQ(redact::RedactPatterns(plain), plain);
 }
