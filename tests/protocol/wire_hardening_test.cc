@@ -303,6 +303,19 @@ TEST_F(WireServerTest, NullAndUnknownTopLevelValues) {
     ASSERT_TRUE(kept.ok());
     EXPECT_EQ(kept->Get("name").AsString(), "a");
   }
+  {  // ReadDataSource with an unknown attribute: an error, not a guess.
+    tfplugin6::ReadDataSource_Request req;
+    req.set_type_name("office_echo");
+    req.mutable_config()->set_msgpack(Enc(Value::ObjectOfType(et, {{"input", Value::Unknown(Type::String())},
+                                                                   {"output", Value::Null(Type::String())}}),
+                                          et));
+    tfplugin6::ReadDataSource_Response resp;
+    grpc::ClientContext c;
+    ASSERT_TRUE(client_->v6().ReadDataSource(&c, req, &resp).ok());
+    ASSERT_EQ(resp.diagnostics_size(), 1);
+    EXPECT_NE(resp.diagnostics(0).summary().find("Unknown values"), std::string::npos);
+    EXPECT_TRUE(resp.state().msgpack().empty());
+  }
   for (const Value& cfg : {Value::Null(et), Value::Unknown(et)}) {  // ReadDataSource
     tfplugin6::ReadDataSource_Request req;
     req.set_type_name("office_echo");

@@ -375,6 +375,15 @@ void HandleReadDataSource(ProviderCore& core, const Req& req, Resp* resp) {
                             req.type_name(), &r.config, diags) &&
                RequireObject(r.config, "data source configuration", req.type_name(), diags) &&
                DecodeMeta(core, req.provider_meta(), &r.provider_meta, diags)) {
+      if (r.config.ContainsUnknown()) {
+        // The CLIs defer such a read to apply; this provider does not offer deferral, so a
+        // client that sends one gets this instead of a result computed from guesses.
+        diags.AddError("Unknown values in data source configuration (" + req.type_name() + ")",
+                       "A data source is read only when its whole configuration is known; read it "
+                       "again once the unknown values are known.");
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
       ReadDataSourceResponse out;
       entry->data_source->Read(ctx, r, out);
       diags.Append(out.diagnostics);
