@@ -125,3 +125,35 @@ def test_ctrl_c_during_a_hung_call_ends_within_seconds(ws, hung):
     rpc_after_stop = (served[-1] - stop[0]).total_seconds()
     print(f"[{ws.cli.name}] PlanResourceChange returned {rpc_after_stop * 1000:.0f} ms after StopProvider")
     assert rpc_after_stop < 1.0
+
+
+def test_sigterm_during_a_hung_call_exits_within_a_second(tofu_ws, hung):
+    ws = tofu_ws
+    ws.write(config(hung.url()))
+    ws.init()
+    argv = [str(ws.cli.path), "plan", "-no-color", "-input=false"]
+    p = subprocess.Popen(argv, cwd=ws.dir, env=ws.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while hung.requests == 0 and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        assert hung.requests > 0, "the provider never reached the hung endpoint"
+        time.sleep(0.3)
+        pids = provider_pids(p.pid)
+        assert pids, "provider process not found"
+        sent = time.monotonic()
+        os.kill(pids[0], signal.SIGTERM)
+        while time.monotonic() - sent < 10 and pathlib.Path(f"/proc/{pids[0]}/status").exists():
+            status = pathlib.Path(f"/proc/{pids[0]}/status").read_text()
+            if "State:\tZ" in status:
+                break
+            time.sleep(0.01)
+        elapsed = time.monotonic() - sent
+        p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    print(f"provider exited {elapsed * 1000:.0f} ms after SIGTERM with a call in flight")
+    assert elapsed < 1.0
