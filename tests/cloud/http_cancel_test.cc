@@ -91,6 +91,24 @@ TEST(HttpCancelTest, ThreadScopePollStopsATransferWithoutAnyParameter) {
   EXPECT_EQ(again->body, "fine");
 }
 
+TEST(HttpCancelTest, AnAnswerArrivingWithinTheGraceIsKept) {
+  // A write whose answer is on its way when the call is cancelled: the answer wins.
+  std::atomic<bool> cancel{false};
+  LoopbackServer server([&](const ServerRequest&) {
+    cancel = true;  // cancelled while the request is being served
+    ServerReply r{200, {}, "created"};
+    r.delay = std::chrono::milliseconds(100);
+    return r;
+  });
+  Request req;
+  req.method = "POST";
+  req.url = server.url() + "/authorize";
+  req.cancel = &cancel;
+  auto r = NewCurlTransport()->Do(req);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, "created");
+}
+
 TEST(HttpCancelTest, StopFlagOfTheScopeCancelsBeforeSending) {
   std::atomic<bool> stop{true};
   std::atomic<int> seen{0};

@@ -4,7 +4,8 @@
 // connection cache; both are taken for one request and returned, so a second call to the
 // same host reuses the kept-alive connection. The multi interface lets the wait loop wake
 // every 50 ms to check cancellation (StopProvider, SIGTERM, a client that hung up): a
-// cancelled call stops its transfer and frees its thread at once. TLS verification is
+// cancelled call sends nothing new, gives a transfer in flight 300 ms to bring its answer
+// (it may be a write that succeeded), then stops it and frees its thread. TLS verification is
 // always on; trust and proxies are chosen per request by network_options.h and set
 // explicitly (curl's own environment handling is not used). Only method, host, path,
 // status and duration are logged: query strings and headers may carry tokens or
@@ -31,6 +32,7 @@ namespace {
 constexpr size_t kMaxPooledHandles = 16;
 constexpr long kMaxConnectTimeoutMs = 10000;
 constexpr int kCancelPollMs = 50;
+constexpr int kCancelGraceMs = 300;
 
 struct Handle {
   CURL* easy = nullptr;
@@ -150,10 +152,13 @@ class CurlTransport final : public Transport {
   }
 
   // Runs the transfer on the handle's multi, waking every kCancelPollMs to check
-  // cancellation. Returns CURLE_ABORTED_BY_CALLBACK when cancelled.
+  // cancellation. Returns CURLE_ABORTED_BY_CALLBACK when cancelled (after kCancelGraceMs
+  // for an answer already on its way).
   static CURLcode RunCancellable(Handle h, const Request& request) {
     if (curl_multi_add_handle(h.multi, h.easy) != CURLM_OK) return CURLE_FAILED_INIT;
     CURLcode rc = CURLE_OK;
+    bool cancel_seen = false;
+    std::chrono::steady_clock::time_point grace_until;
     while (true) {
       int running = 0;
       if (curl_multi_perform(h.multi, &running) != CURLM_OK) {
@@ -168,8 +173,17 @@ class CurlTransport final : public Transport {
         break;
       }
       if (cancel::Requested(request.cancel)) {
-        rc = CURLE_ABORTED_BY_CALLBACK;
-        break;
+        // A request already sent may be a write whose answer is on its way: losing that
+        // answer would leave the caller unsure of what exists. Give it a short grace, then
+        // abort (a hung endpoint still frees the call well within a second).
+        const auto now = std::chrono::steady_clock::now();
+        if (!cancel_seen) {
+          cancel_seen = true;
+          grace_until = now + std::chrono::milliseconds(kCancelGraceMs);
+        } else if (now >= grace_until) {
+          rc = CURLE_ABORTED_BY_CALLBACK;
+          break;
+        }
       }
       int fds = 0;
       if (curl_multi_poll(h.multi, nullptr, 0, kCancelPollMs, &fds) != CURLM_OK) {

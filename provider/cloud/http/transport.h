@@ -20,7 +20,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{60000};
-  // Set => the transfer stops (kCancelled) within ~50 ms of the flag flipping. The RPC
+  // Set => no request is sent once the flag is up, and one in flight stops (kCancelled)
+  // about 350 ms after it flips unless its answer arrives first. The RPC
   // being served is also checked (cancel::Requested()), so most callers leave this null.
   const std::atomic<bool>* cancel = nullptr;
   // CA bundle for this request only (AWS_CA_BUNDLE / the AWS profile's ca_bundle), with
