@@ -34,6 +34,13 @@ struct CurlApi {
   const char* (*easy_strerror)(CURLcode) = nullptr;
   curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
   void (*slist_free_all)(curl_slist*) = nullptr;
+  CURLM* (*multi_init)() = nullptr;
+  CURLMcode (*multi_cleanup)(CURLM*) = nullptr;
+  CURLMcode (*multi_add_handle)(CURLM*, CURL*) = nullptr;
+  CURLMcode (*multi_remove_handle)(CURLM*, CURL*) = nullptr;
+  CURLMcode (*multi_perform)(CURLM*, int*) = nullptr;
+  CURLMcode (*multi_poll)(CURLM*, curl_waitfd*, unsigned int, int, int*) = nullptr;
+  CURLMsg* (*multi_info_read)(CURLM*, int*) = nullptr;
 };
 
 template <typename F>
@@ -68,7 +75,14 @@ const CurlApi& Api() {
                  Bind(lib, "curl_easy_getinfo", &api.easy_getinfo, &api) &&
                  Bind(lib, "curl_easy_strerror", &api.easy_strerror, &api) &&
                  Bind(lib, "curl_slist_append", &api.slist_append, &api) &&
-                 Bind(lib, "curl_slist_free_all", &api.slist_free_all, &api);
+                 Bind(lib, "curl_slist_free_all", &api.slist_free_all, &api) &&
+                 Bind(lib, "curl_multi_init", &api.multi_init, &api) &&
+                 Bind(lib, "curl_multi_cleanup", &api.multi_cleanup, &api) &&
+                 Bind(lib, "curl_multi_add_handle", &api.multi_add_handle, &api) &&
+                 Bind(lib, "curl_multi_remove_handle", &api.multi_remove_handle, &api) &&
+                 Bind(lib, "curl_multi_perform", &api.multi_perform, &api) &&
+                 Bind(lib, "curl_multi_poll", &api.multi_poll, &api) &&
+                 Bind(lib, "curl_multi_info_read", &api.multi_info_read, &api);
     if (!api.loaded) std::fprintf(stderr, "terraform-provider-office: %s\n", api.error);
   });
   return api;
@@ -152,6 +166,42 @@ curl_slist* curl_slist_append(curl_slist* list, const char* s) {
 void curl_slist_free_all(curl_slist* list) {
   const CurlApi& a = Api();
   if (a.loaded) a.slist_free_all(list);
+}
+
+// The multi interface: the transport's cancellable wait loop (curl_transport.cc).
+CURLM* curl_multi_init(void) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_init() : nullptr;
+}
+
+CURLMcode curl_multi_cleanup(CURLM* m) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_cleanup(m) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_add_handle(CURLM* m, CURL* h) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_add_handle(m, h) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_remove_handle(CURLM* m, CURL* h) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_remove_handle(m, h) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_perform(CURLM* m, int* running) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_perform(m, running) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_poll(CURLM* m, curl_waitfd* extra, unsigned int n, int timeout_ms, int* fds) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_poll(m, extra, n, timeout_ms, fds) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMsg* curl_multi_info_read(CURLM* m, int* left) {
+  const CurlApi& a = Api();
+  return a.loaded ? a.multi_info_read(m, left) : nullptr;
 }
 
 }  // extern "C"

@@ -6,6 +6,7 @@
 #include "provider/base/log.h"
 #include "provider/catalog/loader.h"
 #include "provider/cloud/http/fetch.h"
+#include "provider/cloud/http/network_options.h"
 #include "resources/values.h"
 
 namespace prov::resources {
@@ -45,6 +46,14 @@ schema::Block BuildSchema() {
       Optional("catalog_sha256", S,
                "Lowercase hex SHA-256 of the catalog file's bytes. Required with `catalog_url`, "
                "optional with `catalog_file`."),
+      Optional("ca_bundle_file", S,
+               "Path of a PEM file of CA certificates to trust for every HTTPS call of the provider "
+               "(`catalog_url` and every cloud API), in place of the system bundle: for networks "
+               "whose TLS-inspecting proxy or private CA signs the certificates. Without it, "
+               "`AWS_CA_BUNDLE` or the AWS profile's `ca_bundle` (AWS endpoints only), "
+               "`CURL_CA_BUNDLE`, `SSL_CERT_FILE` / `SSL_CERT_DIR` and then the system bundle are "
+               "used. Certificates are always verified. Proxies come from `HTTPS_PROXY`, "
+               "`HTTP_PROXY` and `NO_PROXY` (either case)."),
   };
   auto SL = Type::List(Type::String());
   auto N = Type::Number();
@@ -212,6 +221,23 @@ void OfficeProvider::Configure(const protocol::CallContext& ctx, const protocol:
   auto d = std::make_shared<ProviderData>();
   d->terraform_version = req.terraform_version;
   const cty::Value& c = req.config;
+
+  // Trust for every HTTPS call made from here on (catalog_url included).
+  {
+    std::string ca = GetString(c, "ca_bundle_file").value_or("");
+    if (!ca.empty()) {
+      auto pem = ReadFile(ca);
+      if (!pem.ok() || pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        diags.AddError("Unusable ca_bundle_file",
+                       "\"" + ca + "\" " +
+                           (pem.ok() ? std::string("holds no PEM certificate") : pem.error().ToString()) +
+                           ". Point ca_bundle_file at a PEM file of CA certificates.",
+                       AttributePath().Attr("ca_bundle_file"));
+        return;
+      }
+    }
+    cloud::http::SetProviderCaBundle(ca);
+  }
 
   // Catalog: embedded unless overridden; an override that fails is an error, never a
   // silent fallback.

@@ -84,23 +84,55 @@ rules::Selection ReadSelection(const cty::Value& config, const catalog::Catalog&
   if (IsUnknownAttr(config, "services")) {
     all_known = false;
   } else if (auto services = GetStrings(config, "services")) {
+    // One diagnostic per kind of problem, naming the first few values and the count: a list
+    // of a million unknown names must not build a million diagnostics.
+    constexpr size_t kShown = 5;
     std::set<std::string> seen;
+    std::vector<std::string> unknown, duplicate;
+    size_t n_unknown = 0, n_duplicate = 0, first_unknown = 0, first_duplicate = 0;
+    auto note = [&](std::vector<std::string>& shown, size_t& count, size_t& first, size_t i,
+                    const std::string& id) {
+      if (count++ == 0) first = i;
+      if (shown.size() < kShown) shown.push_back("\"" + (id.size() > 64 ? id.substr(0, 64) + "..." : id) + "\"");
+    };
     for (size_t i = 0; i < services->size(); ++i) {
       const std::string& id = (*services)[i];
       if (!catalog.FindService(id)) {
-        std::string known;
-        for (const auto& s : catalog.services) known += (known.empty() ? "" : ", ") + s.id;
-        diags.AddError("Unknown Office@Hand service \"" + id + "\"",
-                       "The catalog (version " + catalog.version + ") has these services: " + known + ".",
-                       AttributePath().Attr("services").Index(static_cast<int64_t>(i)));
+        note(unknown, n_unknown, first_unknown, i, id);
         continue;
       }
       if (!seen.insert(id).second) {
-        diags.AddError("Duplicate service \"" + id + "\"", "Each service may be listed once.",
-                       AttributePath().Attr("services").Index(static_cast<int64_t>(i)));
+        note(duplicate, n_duplicate, first_duplicate, i, id);
         continue;
       }
       sel.services.push_back(id);
+    }
+    auto listed = [&](const std::vector<std::string>& shown, size_t count) {
+      std::string s;
+      for (const auto& x : shown) s += (s.empty() ? "" : ", ") + x;
+      if (count > shown.size()) s += " and " + std::to_string(count - shown.size()) + " more";
+      return s;
+    };
+    // The path points at the first offending element (the whole list when there are many).
+    if (n_unknown > 0) {
+      std::string known;
+      for (const auto& s : catalog.services) known += (known.empty() ? "" : ", ") + s.id;
+      diags.AddError(n_unknown == 1 ? "Unknown Office@Hand service " + unknown[0]
+                                    : std::to_string(n_unknown) + " unknown Office@Hand services",
+                     (n_unknown == 1 ? std::string() : "Unknown: " + listed(unknown, n_unknown) + ". ") +
+                         "The catalog (version " + catalog.version + ") has these services: " + known + ".",
+                     n_unknown == 1
+                         ? AttributePath().Attr("services").Index(static_cast<int64_t>(first_unknown))
+                         : AttributePath().Attr("services"));
+    }
+    if (n_duplicate > 0) {
+      diags.AddError(n_duplicate == 1 ? "Duplicate service " + duplicate[0]
+                                      : std::to_string(n_duplicate) + " duplicate services",
+                     (n_duplicate == 1 ? std::string() : "Repeated: " + listed(duplicate, n_duplicate) + ". ") +
+                         "Each service may be listed once.",
+                     n_duplicate == 1
+                         ? AttributePath().Attr("services").Index(static_cast<int64_t>(first_duplicate))
+                         : AttributePath().Attr("services"));
     }
     if (services->empty()) {
       diags.AddError("Empty services list",

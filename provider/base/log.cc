@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "provider/base/redact.h"
+
 namespace prov::log {
 namespace {
 
@@ -84,10 +86,12 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
   // the CLI's log parser relies on (it type-asserts them).
   nlohmann::ordered_json j;
   j["@level"] = LevelName(level);
-  j["@message"] = std::string(message);
+  // Every line passes the redaction point (base/redact.h): secrets of the current call and
+  // credential-shaped text never reach the CLI's logs.
+  j["@message"] = redact::Scrub(message);
   j["@module"] = "provider";
   j["@timestamp"] = Timestamp();
-  for (const auto& [k, v] : fields) j[std::string(k)] = v;
+  for (const auto& [k, v] : fields) j[std::string(k)] = redact::Scrub(v);
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line.push_back('\n');
   std::lock_guard<std::mutex> lock(g_write_mu);

@@ -46,14 +46,35 @@ std::string AttributePath::ToString() const {
   return out;
 }
 
+namespace {
+// Cuts `s` to at most `max` bytes on a UTF-8 character boundary, marking the cut.
+void Truncate(std::string& s, size_t max) {
+  if (s.size() <= max) return;
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  s.resize(cut);
+  s += "...";
+}
+}  // namespace
+
+void Diagnostics::Add(Diagnostic d) {
+  if (items_.size() >= kMaxItems) {
+    ++(d.severity == Severity::kError ? omitted_errors_ : omitted_warnings_);
+    return;
+  }
+  Truncate(d.summary, kMaxSummaryBytes);
+  Truncate(d.detail, kMaxDetailBytes);
+  items_.push_back(std::move(d));
+}
+
 void Diagnostics::AddError(std::string summary, std::string detail,
                            std::optional<AttributePath> path) {
-  items_.push_back({Severity::kError, std::move(summary), std::move(detail), std::move(path)});
+  Add({Severity::kError, std::move(summary), std::move(detail), std::move(path)});
 }
 
 void Diagnostics::AddWarning(std::string summary, std::string detail,
                              std::optional<AttributePath> path) {
-  items_.push_back({Severity::kWarning, std::move(summary), std::move(detail), std::move(path)});
+  Add({Severity::kWarning, std::move(summary), std::move(detail), std::move(path)});
 }
 
 void Diagnostics::AddError(std::string summary, const Error& error,
@@ -62,10 +83,13 @@ void Diagnostics::AddError(std::string summary, const Error& error,
 }
 
 void Diagnostics::Append(const Diagnostics& other) {
-  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  for (const Diagnostic& d : other.items_) Add(d);
+  omitted_errors_ += other.omitted_errors_;
+  omitted_warnings_ += other.omitted_warnings_;
 }
 
 bool Diagnostics::HasError() const {
+  if (omitted_errors_ > 0) return true;
   for (const auto& d : items_) {
     if (d.severity == Severity::kError) return true;
   }

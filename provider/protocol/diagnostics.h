@@ -55,8 +55,20 @@ class Diagnostics {
   const std::vector<Diagnostic>& items() const { return items_; }
   std::vector<Diagnostic>& items() { return items_; }
 
+  // Bounded: past kMaxItems diagnostics only a count is kept (a hostile or mistaken
+  // request must not build an answer larger than the message limit), and each summary
+  // and detail is cut to a few KiB. The server reports the count as one more diagnostic.
+  static constexpr size_t kMaxItems = 100;
+  static constexpr size_t kMaxSummaryBytes = 1024;
+  static constexpr size_t kMaxDetailBytes = 8192;
+  size_t omitted_errors() const { return omitted_errors_; }
+  size_t omitted_warnings() const { return omitted_warnings_; }
+
  private:
+  void Add(Diagnostic d);
   std::vector<Diagnostic> items_;
+  size_t omitted_errors_ = 0;
+  size_t omitted_warnings_ = 0;
 };
 
 }  // namespace prov::protocol

@@ -14,17 +14,20 @@
 #include <string>
 #include <vector>
 
+#include "provider/base/cancel.h"
 #include "provider/protocol/cty/value.h"
 #include "provider/protocol/diagnostics.h"
 #include "provider/protocol/schema/schema.h"
 
 namespace prov::protocol {
 
-// Cancellation and per-call context. `stopping` flips when StopProvider or SIGTERM arrive.
+// Cancellation and per-call context. `stopping` flips when StopProvider or SIGTERM arrive;
+// Cancelled() is also true when the client abandoned this call (hung up, deadline), which
+// the server's cancel::Scope on the handler thread reports.
 struct CallContext {
   const std::atomic<bool>* stopping = nullptr;
   std::string request_id;  // for log correlation
-  bool Cancelled() const { return stopping && stopping->load(); }
+  bool Cancelled() const { return (stopping && stopping->load()) || cancel::Requested(); }
 };
 
 struct ClientCapabilities {

@@ -295,3 +295,22 @@ TEST(HandshakeProcessTest, DebugModePrintsReattachInstructions) {
 
 }  // namespace
 }  // namespace prov::testing
+
+namespace prov::testing {
+namespace {
+
+TEST(HandshakeProcessTest, InvalidClientCertificateIsNamedNotALeftoverSocketError) {
+  auto env = PluginEnv();
+  env["PLUGIN_CLIENT_CERT"] = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+  auto child = StartChild(env);
+  ASSERT_TRUE(child);
+  auto code = child->WaitExit(std::chrono::seconds(20));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  const std::string err = child->DrainStderr();
+  EXPECT_NE(err.find("PLUGIN_CLIENT_CERT is not a usable client certificate"), std::string::npos) << err;
+  EXPECT_EQ(err.find("could not listen"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace prov::testing

@@ -1,5 +1,8 @@
 #include "tests/support/test_provider.h"
 
+#include <chrono>
+#include <thread>
+
 namespace prov::testing {
 namespace {
 
@@ -78,10 +81,38 @@ class Echo : public DataSource {
   }
   std::string TypeName() const override { return "office_echo"; }
   const schema::Block& Schema() const override { return schema_; }
-  void Read(const CallContext&, const ReadDataSourceRequest& req,
+  // Special inputs for the server tests: "wait" blocks until the call is cancelled (as a
+  // hung HTTP call would), "diag:<text>" returns <text> as an error detail, "many:<n>"
+  // returns n errors.
+  void Read(const CallContext& ctx, const ReadDataSourceRequest& req,
             ReadDataSourceResponse& resp) override {
+    const cty::Value& in = req.config.Get("input");
+    const std::string input = in.IsKnown() ? in.AsString() : "";
+    if (input == "wait") {
+      auto start = std::chrono::steady_clock::now();
+      while (!ctx.Cancelled() && std::chrono::steady_clock::now() - start < std::chrono::seconds(30))
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      last_wait_ms->store(ms.count());
+      waits_finished->fetch_add(1);
+      resp.diagnostics.AddError("Cancelled", "the call was cancelled");
+      return;
+    }
+    if (input.rfind("diag:", 0) == 0) {
+      resp.diagnostics.AddError("Echoed", input.substr(5));
+      return;
+    }
+    if (input.rfind("many:", 0) == 0) {
+      int n = std::stoi(input.substr(5));
+      for (int i = 0; i < n; ++i)
+        resp.diagnostics.AddError("Bad value " + std::to_string(i), "value " + std::to_string(i) + " is bad",
+                                  AttributePath().Attr("input"));
+      return;
+    }
     resp.state = req.config.With("output", req.config.Get("input"));
   }
+  std::atomic<int>* waits_finished = nullptr;
+  std::atomic<int64_t>* last_wait_ms = nullptr;
 
  private:
   schema::Block schema_;
@@ -120,6 +151,8 @@ class Add : public Function {
 
 TestProvider::TestProvider()
     : thing_(std::make_unique<Thing>()), echo_(std::make_unique<Echo>()), add_(std::make_unique<Add>()) {
+  static_cast<Echo*>(echo_.get())->waits_finished = &waits_finished;
+  static_cast<Echo*>(echo_.get())->last_wait_ms = &last_wait_ms;
   provider_schema_.attributes.push_back(Attr("region", cty::Type::String(), false, true, false));
 }
 TestProvider::~TestProvider() = default;

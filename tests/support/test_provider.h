@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "provider/protocol/provider_api.h"
@@ -23,6 +24,9 @@ class TestProvider : public protocol::Provider {
 
   std::atomic<int> stop_calls{0};
   std::atomic<int> configure_calls{0};
+  // office_echo with input "wait": calls that ended, and how long the last one waited.
+  std::atomic<int> waits_finished{0};
+  std::atomic<int64_t> last_wait_ms{0};
 
  private:
   schema::Block provider_schema_;

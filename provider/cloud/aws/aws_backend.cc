@@ -133,6 +133,11 @@ Result<std::shared_ptr<Ec2Client>> NewEc2Client(const AwsConfig& config) {
   c.region = config.region;
   c.endpoint = config.ec2_endpoint;
   c.transport = config.transport ? config.transport : http::NewCurlTransport();
+  {
+    // AWS_CA_BUNDLE / the profile's ca_bundle apply to AWS endpoints only.
+    AwsCaBundle ca = ResolveAwsCaBundle(config.credentials, config.getenv ? config.getenv : ProcessGetEnv);
+    c.transport = http::WithCaBundle(c.transport, ca.path, ca.source);
+  }
   if (config.credentials_provider) {
     c.credentials = config.credentials_provider;
   } else {

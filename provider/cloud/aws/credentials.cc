@@ -568,6 +568,33 @@ std::shared_ptr<CredentialsProvider> NewStaticCredentials(Credentials creds) {
   return std::make_shared<StaticCredentials>(std::move(creds));
 }
 
+AwsCaBundle ResolveAwsCaBundle(const CredentialsConfig& config, const GetEnvFn& getenv) {
+  auto env = [&](const char* n) { return getenv(n).value_or(""); };
+  if (std::string v = env("AWS_CA_BUNDLE"); !v.empty()) return {v, "AWS_CA_BUNDLE"};
+  std::string profile = config.profile;
+  if (profile.empty()) profile = env("AWS_PROFILE");
+  if (profile.empty()) profile = env("AWS_DEFAULT_PROFILE");
+  if (profile.empty()) profile = "default";
+  std::string home = env("HOME");
+  std::vector<std::string> files = config.shared_config_files;
+  if (files.empty()) {
+    std::string e = env("AWS_CONFIG_FILE");
+    files.push_back(e.empty() ? home + "/.aws/config" : e);
+  }
+  Profiles profiles;
+  for (std::string f : files) {
+    if (f.starts_with("~/")) f = home + f.substr(1);
+    if (auto t = ReadFile(f); t.ok()) ParseIni(*t, true, &profiles);
+  }
+  auto it = profiles.find(profile);
+  if (it == profiles.end()) return {};
+  auto ca = it->second.find("ca_bundle");
+  if (ca == it->second.end() || ca->second.empty()) return {};
+  std::string path = ca->second;
+  if (path.starts_with("~/")) path = home + path.substr(1);
+  return {path, "ca_bundle of AWS profile \"" + profile + "\""};
+}
+
 std::string StsEndpoint(const CredentialsConfig& config, const GetEnvFn& getenv) {
   auto env = [&](const char* n) {
     auto v = getenv ? getenv(n) : std::nullopt;

@@ -77,6 +77,15 @@ struct CredentialsDeps {
 std::shared_ptr<CredentialsProvider> NewDefaultCredentialsChain(CredentialsConfig config,
                                                                 CredentialsDeps deps);
 
+// The CA bundle for AWS endpoints (EC2, STS, IMDS, ECS), as the AWS CLI and SDKs find it:
+// AWS_CA_BUNDLE, else `ca_bundle` of the chosen profile in the shared config file(s).
+// Empty path when neither is set. `source` names the origin for error messages.
+struct AwsCaBundle {
+  std::string path;
+  std::string source;
+};
+AwsCaBundle ResolveAwsCaBundle(const CredentialsConfig& config, const GetEnvFn& getenv);
+
 // Resolves the STS endpoint as described above (exposed for tests).
 std::string StsEndpoint(const CredentialsConfig& config, const GetEnvFn& getenv);
 

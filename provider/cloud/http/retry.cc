@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "provider/base/cancel.h"
 #include "provider/base/log.h"
 
 namespace prov::cloud::http {
@@ -21,7 +22,7 @@ void CancellableSleep(milliseconds d, const std::atomic<bool>* cancel) {
   auto until = std::chrono::steady_clock::now() + d;
   constexpr milliseconds kSlice{20};
   while (true) {
-    if (cancel != nullptr && cancel->load()) return;
+    if (cancel::Requested(cancel)) return;
     auto now = std::chrono::steady_clock::now();
     if (now >= until) return;
     auto left = std::chrono::duration_cast<milliseconds>(until - now);
@@ -74,7 +75,7 @@ Result<Response> WithRetry(const RetryPolicy& policy, const std::function<Result
   int attempt = 0;
   if (attempts_out != nullptr) *attempts_out = 0;
   while (true) {
-    if (cancel != nullptr && cancel->load()) {
+    if (cancel::Requested(cancel)) {
       return MakeError(ErrorCode::kCancelled, "request cancelled");
     }
     ++attempt;
@@ -82,6 +83,13 @@ Result<Response> WithRetry(const RetryPolicy& policy, const std::function<Result
     auto started = std::chrono::steady_clock::now();
     Result<Response> result = call();
     spent += std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+    // A cancelled transfer is never retried, whatever the adapter thinks of the error.
+    // Neither is a TLS verification failure or a proxy refusing its credentials
+    // (kPermissionDenied from the transport): no retry can change their outcome.
+    if (!result.ok() && (result.error().code == ErrorCode::kCancelled ||
+                         result.error().code == ErrorCode::kPermissionDenied)) {
+      return result;
+    }
     Attempt verdict = classify(result);
     if (verdict.verdict != Verdict::kRetry) return result;
     if (attempt >= max_attempts) return result;

@@ -22,4 +22,8 @@ Result<Value> DecodeMsgpack(std::string_view bytes, const Type& t);
 Result<std::string> EncodeJson(const Value& v, const Type& t);
 Result<Value> DecodeJson(std::string_view json, const Type& t);
 
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past
+// U+10FFFF). Both decoders reject strings, map keys and attribute names that are not.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace prov::cty

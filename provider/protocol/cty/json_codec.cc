@@ -606,4 +606,13 @@ Result<Value> DecodeJson(std::string_view json, const Type& t) {
   }
 }
 
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SeqLen(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 }  // namespace prov::cty

@@ -312,6 +312,17 @@ class Decoder {
     return true;
   }
 
+  // Reads a string (or binary) that is text: a string value, a map key or an attribute
+  // name. cty strings are Unicode; bytes that are not UTF-8 are refused here, as the JSON
+  // decoder does, so no error text or state ever carries them back to the client.
+  Result<std::string_view> ReadText(const char* want) {
+    Result<std::string_view> s = ReadStrOrBin(want);
+    if (s.ok() && !IsValidUtf8(*s)) {
+      return path_.MakeErr(std::string(want) + " is not valid UTF-8");
+    }
+    return s;
+  }
+
   // Reads a string or binary header and body.
   Result<std::string_view> ReadStrOrBin(const char* want) {
     if (p_ == end_) return Truncated();
@@ -540,7 +551,7 @@ class Decoder {
     }
     switch (t.kind()) {
       case Kind::kString: {
-        Result<std::string_view> s = ReadStrOrBin("string");
+        Result<std::string_view> s = ReadText("string");
         if (!s.ok()) return s.error();
         return Value::String(std::string(*s));
       }
@@ -575,7 +586,7 @@ class Decoder {
           if (p_ != end_ && !((*p_ >= 0xa0 && *p_ <= 0xbf) || (*p_ >= 0xd9 && *p_ <= 0xdb))) {
             return path_.MakeErr(std::string("map keys must be strings, got msgpack ") + FormatName(*p_));
           }
-          Result<std::string_view> k = ReadStrOrBin("map key");
+          Result<std::string_view> k = ReadText("map key");
           if (!k.ok()) return k.error();
           path_.PushKey(*k);
           auto [it, inserted] = elems.try_emplace(std::string(*k));
@@ -597,7 +608,7 @@ class Decoder {
             return path_.MakeErr(std::string("object attribute names must be strings, got msgpack ") +
                                  FormatName(*p_));
           }
-          Result<std::string_view> k = ReadStrOrBin("attribute name");
+          Result<std::string_view> k = ReadText("attribute name");
           if (!k.ok()) return k.error();
           auto ty = types.find(std::string(*k));
           if (ty == types.end()) {

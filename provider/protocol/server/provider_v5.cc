@@ -24,9 +24,10 @@ Status ProviderV5Service::GetSchema(ServerContext*, const pb::GetProviderSchema_
   return Status::OK;
 }
 
-Status ProviderV5Service::PrepareProviderConfig(ServerContext*,
+Status ProviderV5Service::PrepareProviderConfig(ServerContext* context,
                                                 const pb::PrepareProviderConfig_Request* req,
                                                 pb::PrepareProviderConfig_Response* resp) {
+  CallScope scope(core_, context);
   HandleValidateProviderConfig(core_, *req, resp);
   // Protocol 5 expects the (possibly defaulted) config back; we add no defaults, so the
   // config is returned as sent.
@@ -34,23 +35,26 @@ Status ProviderV5Service::PrepareProviderConfig(ServerContext*,
   return Status::OK;
 }
 
-Status ProviderV5Service::ValidateResourceTypeConfig(ServerContext*,
+Status ProviderV5Service::ValidateResourceTypeConfig(ServerContext* context,
                                                  const pb::ValidateResourceTypeConfig_Request* req,
                                                  pb::ValidateResourceTypeConfig_Response* resp) {
+  CallScope scope(core_, context);
   HandleValidateResourceConfig(core_, *req, resp);
   return Status::OK;
 }
 
 Status ProviderV5Service::ValidateDataSourceConfig(
-    ServerContext*, const pb::ValidateDataSourceConfig_Request* req,
+    ServerContext* context, const pb::ValidateDataSourceConfig_Request* req,
     pb::ValidateDataSourceConfig_Response* resp) {
+  CallScope scope(core_, context);
   HandleValidateDataSourceConfig(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::UpgradeResourceState(ServerContext*,
+Status ProviderV5Service::UpgradeResourceState(ServerContext* context,
                                                const pb::UpgradeResourceState_Request* req,
                                                pb::UpgradeResourceState_Response* resp) {
+  CallScope scope(core_, context);
   HandleUpgradeResourceState(core_, *req, resp);
   return Status::OK;
 }
@@ -63,49 +67,56 @@ Status ProviderV5Service::GetResourceIdentitySchemas(
   return Status::OK;
 }
 
-Status ProviderV5Service::Configure(ServerContext*,
+Status ProviderV5Service::Configure(ServerContext* context,
                                             const pb::Configure_Request* req,
                                             pb::Configure_Response* resp) {
+  CallScope scope(core_, context);
   HandleConfigureProvider(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::ReadResource(ServerContext*, const pb::ReadResource_Request* req,
+Status ProviderV5Service::ReadResource(ServerContext* context, const pb::ReadResource_Request* req,
                                        pb::ReadResource_Response* resp) {
+  CallScope scope(core_, context);
   HandleReadResource(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::PlanResourceChange(ServerContext*,
+Status ProviderV5Service::PlanResourceChange(ServerContext* context,
                                              const pb::PlanResourceChange_Request* req,
                                              pb::PlanResourceChange_Response* resp) {
+  CallScope scope(core_, context);
   HandlePlanResourceChange(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::ApplyResourceChange(ServerContext*,
+Status ProviderV5Service::ApplyResourceChange(ServerContext* context,
                                               const pb::ApplyResourceChange_Request* req,
                                               pb::ApplyResourceChange_Response* resp) {
+  CallScope scope(core_, context);
   HandleApplyResourceChange(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::ImportResourceState(ServerContext*,
+Status ProviderV5Service::ImportResourceState(ServerContext* context,
                                               const pb::ImportResourceState_Request* req,
                                               pb::ImportResourceState_Response* resp) {
+  CallScope scope(core_, context);
   HandleImportResourceState(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::MoveResourceState(ServerContext*,
+Status ProviderV5Service::MoveResourceState(ServerContext* context,
                                             const pb::MoveResourceState_Request* req,
                                             pb::MoveResourceState_Response* resp) {
+  CallScope scope(core_, context);
   HandleMoveResourceState(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV5Service::ReadDataSource(ServerContext*, const pb::ReadDataSource_Request* req,
+Status ProviderV5Service::ReadDataSource(ServerContext* context, const pb::ReadDataSource_Request* req,
                                          pb::ReadDataSource_Response* resp) {
+  CallScope scope(core_, context);
   HandleReadDataSource(core_, *req, resp);
   return Status::OK;
 }
@@ -116,8 +127,9 @@ Status ProviderV5Service::GetFunctions(ServerContext*, const pb::GetFunctions_Re
   return Status::OK;
 }
 
-Status ProviderV5Service::CallFunction(ServerContext*, const pb::CallFunction_Request* req,
+Status ProviderV5Service::CallFunction(ServerContext* context, const pb::CallFunction_Request* req,
                                        pb::CallFunction_Response* resp) {
+  CallScope scope(core_, context);
   HandleCallFunction(core_, *req, resp);
   return Status::OK;
 }

@@ -24,30 +24,34 @@ Status ProviderV6Service::GetProviderSchema(ServerContext*, const pb::GetProvide
   return Status::OK;
 }
 
-Status ProviderV6Service::ValidateProviderConfig(ServerContext*,
+Status ProviderV6Service::ValidateProviderConfig(ServerContext* context,
                                                  const pb::ValidateProviderConfig_Request* req,
                                                  pb::ValidateProviderConfig_Response* resp) {
+  CallScope scope(core_, context);
   HandleValidateProviderConfig(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::ValidateResourceConfig(ServerContext*,
+Status ProviderV6Service::ValidateResourceConfig(ServerContext* context,
                                                  const pb::ValidateResourceConfig_Request* req,
                                                  pb::ValidateResourceConfig_Response* resp) {
+  CallScope scope(core_, context);
   HandleValidateResourceConfig(core_, *req, resp);
   return Status::OK;
 }
 
 Status ProviderV6Service::ValidateDataResourceConfig(
-    ServerContext*, const pb::ValidateDataResourceConfig_Request* req,
+    ServerContext* context, const pb::ValidateDataResourceConfig_Request* req,
     pb::ValidateDataResourceConfig_Response* resp) {
+  CallScope scope(core_, context);
   HandleValidateDataSourceConfig(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::UpgradeResourceState(ServerContext*,
+Status ProviderV6Service::UpgradeResourceState(ServerContext* context,
                                                const pb::UpgradeResourceState_Request* req,
                                                pb::UpgradeResourceState_Response* resp) {
+  CallScope scope(core_, context);
   HandleUpgradeResourceState(core_, *req, resp);
   return Status::OK;
 }
@@ -60,49 +64,56 @@ Status ProviderV6Service::GetResourceIdentitySchemas(
   return Status::OK;
 }
 
-Status ProviderV6Service::ConfigureProvider(ServerContext*,
+Status ProviderV6Service::ConfigureProvider(ServerContext* context,
                                             const pb::ConfigureProvider_Request* req,
                                             pb::ConfigureProvider_Response* resp) {
+  CallScope scope(core_, context);
   HandleConfigureProvider(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::ReadResource(ServerContext*, const pb::ReadResource_Request* req,
+Status ProviderV6Service::ReadResource(ServerContext* context, const pb::ReadResource_Request* req,
                                        pb::ReadResource_Response* resp) {
+  CallScope scope(core_, context);
   HandleReadResource(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::PlanResourceChange(ServerContext*,
+Status ProviderV6Service::PlanResourceChange(ServerContext* context,
                                              const pb::PlanResourceChange_Request* req,
                                              pb::PlanResourceChange_Response* resp) {
+  CallScope scope(core_, context);
   HandlePlanResourceChange(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::ApplyResourceChange(ServerContext*,
+Status ProviderV6Service::ApplyResourceChange(ServerContext* context,
                                               const pb::ApplyResourceChange_Request* req,
                                               pb::ApplyResourceChange_Response* resp) {
+  CallScope scope(core_, context);
   HandleApplyResourceChange(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::ImportResourceState(ServerContext*,
+Status ProviderV6Service::ImportResourceState(ServerContext* context,
                                               const pb::ImportResourceState_Request* req,
                                               pb::ImportResourceState_Response* resp) {
+  CallScope scope(core_, context);
   HandleImportResourceState(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::MoveResourceState(ServerContext*,
+Status ProviderV6Service::MoveResourceState(ServerContext* context,
                                             const pb::MoveResourceState_Request* req,
                                             pb::MoveResourceState_Response* resp) {
+  CallScope scope(core_, context);
   HandleMoveResourceState(core_, *req, resp);
   return Status::OK;
 }
 
-Status ProviderV6Service::ReadDataSource(ServerContext*, const pb::ReadDataSource_Request* req,
+Status ProviderV6Service::ReadDataSource(ServerContext* context, const pb::ReadDataSource_Request* req,
                                          pb::ReadDataSource_Response* resp) {
+  CallScope scope(core_, context);
   HandleReadDataSource(core_, *req, resp);
   return Status::OK;
 }
@@ -113,8 +124,9 @@ Status ProviderV6Service::GetFunctions(ServerContext*, const pb::GetFunctions_Re
   return Status::OK;
 }
 
-Status ProviderV6Service::CallFunction(ServerContext*, const pb::CallFunction_Request* req,
+Status ProviderV6Service::CallFunction(ServerContext* context, const pb::CallFunction_Request* req,
                                        pb::CallFunction_Response* resp) {
+  CallScope scope(core_, context);
   HandleCallFunction(core_, *req, resp);
   return Status::OK;
 }

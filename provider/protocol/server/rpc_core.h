@@ -15,7 +15,11 @@
 #include <string_view>
 #include <type_traits>
 
+#include <grpcpp/server_context.h>
+
+#include "provider/base/cancel.h"
 #include "provider/base/log.h"
+#include "provider/base/redact.h"
 #include "provider/protocol/cty/codec.h"
 #include "provider/protocol/diagnostics.h"
 #include "provider/protocol/provider_api.h"
@@ -44,6 +48,7 @@ class ProviderCore {
   // StopProvider: flips the flag every CallContext observes, then tells the provider.
   void Stop();
   bool stopping() const { return stopping_.load(); }
+  const std::atomic<bool>* stop_flag() const { return &stopping_; }
   CallContext NewContext();
 
  private:
@@ -56,6 +61,24 @@ class ProviderCore {
   bool has_meta_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> next_request_{1};
+};
+
+// Installed for the duration of every RPC on its handler thread: the call counts as
+// cancelled when the provider stops (StopProvider, SIGTERM), the client hangs up or the
+// call's deadline passes, which the HTTP transport and retry sleeps check every 50 ms
+// (base/cancel.h); and the secrets sent during the call are collected so that no
+// diagnostic or log line repeats them (base/redact.h).
+class CallScope {
+ public:
+  CallScope(const ProviderCore& core, ::grpc::ServerContext* context)
+      : cancel_(core.stop_flag(), [context] {
+          return context != nullptr &&
+                 (context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now());
+        }) {}
+
+ private:
+  redact::SecretScope secrets_;
+  cancel::Scope cancel_;
 };
 
 // Turns a codec error location (`.rules["k"].ports[0]`) into an AttributePath; anything it
@@ -76,15 +99,27 @@ void PathToProto(const AttributePath& path, PBPath* out) {
   }
 }
 
+// Every text leaves through redact::Scrub (secrets known to this call, and anything shaped
+// like a credential). Diagnostics beyond Diagnostics::kMaxItems are reported as a count.
 template <class RepeatedDiags>
 void DiagsToProto(const Diagnostics& diags, RepeatedDiags* out) {
   for (const Diagnostic& d : diags.items()) {
     auto* pd = out->Add();
     using PBDiag = std::remove_pointer_t<decltype(pd)>;
     pd->set_severity(d.severity == Severity::kError ? PBDiag::ERROR : PBDiag::WARNING);
-    pd->set_summary(d.summary);
-    pd->set_detail(d.detail);
+    pd->set_summary(redact::Scrub(d.summary));
+    pd->set_detail(redact::Scrub(d.detail));
     if (d.attribute && !d.attribute->empty()) PathToProto(*d.attribute, pd->mutable_attribute());
+  }
+  const size_t errors = diags.omitted_errors(), warnings = diags.omitted_warnings();
+  if (errors + warnings > 0) {
+    auto* pd = out->Add();
+    using PBDiag = std::remove_pointer_t<decltype(pd)>;
+    pd->set_severity(errors > 0 ? PBDiag::ERROR : PBDiag::WARNING);
+    pd->set_summary("Too many diagnostics");
+    pd->set_detail(std::to_string(errors) + " more errors and " + std::to_string(warnings) +
+                   " more warnings were not reported; the first " +
+                   std::to_string(Diagnostics::kMaxItems) + " are shown above.");
   }
 }
 

@@ -10,6 +10,32 @@
 
 namespace prov::protocol::server {
 
+// Top-level values. Configurations and states are objects; a client other than the CLIs
+// may send a null or a wholly unknown one. Each handler answers what the protocol allows
+// (validation of a not-yet-known configuration passes; a plan of a wholly unknown value is
+// that unknown value; a read of a null state is "gone") and otherwise returns this error,
+// never handing the provider a value its schema cannot describe.
+enum class TopLevel { kObject, kNull, kUnknown };
+inline TopLevel Classify(const cty::Value& v) {
+  return v.IsNull() ? TopLevel::kNull : v.IsUnknown() ? TopLevel::kUnknown : TopLevel::kObject;
+}
+inline void AddTopLevelError(Diagnostics& diags, const cty::Value& v, std::string_view what,
+                             std::string_view type_name) {
+  const bool null = v.IsNull();
+  diags.AddError(std::string(null ? "Null " : "Unknown ") + std::string(what) + " (" +
+                     std::string(type_name) + ")",
+                 "The client sent " + std::string(null ? "a null " : "a wholly unknown ") +
+                     std::string(what) + " where the plugin protocol requires " +
+                     (null ? "an object" : "a known object") + "; nothing was done.");
+}
+// True when `v` is a (known, non-null) object; otherwise adds the error above.
+inline bool RequireObject(const cty::Value& v, std::string_view what, std::string_view type_name,
+                          Diagnostics& diags) {
+  if (Classify(v) == TopLevel::kObject) return true;
+  AddTopLevelError(diags, v, what, type_name);
+  return false;
+}
+
 template <class Req, class Resp>
 void HandleValidateProviderConfig(ProviderCore& core, const Req& req, Resp* resp) {
   CallContext ctx = core.NewContext();
@@ -17,7 +43,8 @@ void HandleValidateProviderConfig(ProviderCore& core, const Req& req, Resp* resp
     Diagnostics diags;
     cty::Value config;
     if (DecodeOrDiag(req.config(), core.provider_type(), "provider configuration", "provider",
-                     &config, diags)) {
+                     &config, diags) &&
+        !config.IsUnknown() && RequireObject(config, "provider configuration", "provider", diags)) {
       core.provider().ValidateConfig(ctx, config, diags);
     }
     DiagsToProto(diags, resp->mutable_diagnostics());
@@ -35,7 +62,9 @@ void HandleValidateResourceConfig(ProviderCore& core, const Req& req, Resp* resp
     if (!entry) {
       AddUnknownType(diags, "resource", req.type_name());
     } else if (DecodeOrDiag(req.config(), entry->type, "resource configuration",
-                            req.type_name(), &r.config, diags)) {
+                            req.type_name(), &r.config, diags) &&
+               !r.config.IsUnknown() &&
+               RequireObject(r.config, "resource configuration", req.type_name(), diags)) {
       entry->resource->Validate(ctx, r, diags);
     }
     DiagsToProto(diags, resp->mutable_diagnostics());
@@ -52,7 +81,9 @@ void HandleValidateDataSourceConfig(ProviderCore& core, const Req& req, Resp* re
     if (!entry) {
       AddUnknownType(diags, "data source", req.type_name());
     } else if (DecodeOrDiag(req.config(), entry->type, "data source configuration",
-                            req.type_name(), &config, diags)) {
+                            req.type_name(), &config, diags) &&
+               !config.IsUnknown() &&
+               RequireObject(config, "data source configuration", req.type_name(), diags)) {
       entry->data_source->Validate(ctx, config, diags);
     }
     DiagsToProto(diags, resp->mutable_diagnostics());
@@ -67,7 +98,8 @@ void HandleConfigureProvider(ProviderCore& core, const Req& req, Resp* resp) {
     ConfigureRequest r;
     r.terraform_version = req.terraform_version();
     if (DecodeOrDiag(req.config(), core.provider_type(), "provider configuration", "provider",
-                     &r.config, diags)) {
+                     &r.config, diags) &&
+        RequireObject(r.config, "provider configuration", "provider", diags)) {
       core.provider().Configure(ctx, r, diags);
     }
     DiagsToProto(diags, resp->mutable_diagnostics());
@@ -128,6 +160,15 @@ void HandleReadResource(ProviderCore& core, const Req& req, Resp* resp) {
     } else if (DecodeOrDiag(req.current_state(), entry->type, "current state", req.type_name(),
                             &r.current_state, diags) &&
                DecodeMeta(core, req.provider_meta(), &r.provider_meta, diags)) {
+      if (r.current_state.IsNull()) {
+        // Nothing to read: the answer is "does not exist" (an empty new_state).
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
+      if (!RequireObject(r.current_state, "current state", req.type_name(), diags)) {
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
       ReadResourceResponse out;
       out.new_state = r.current_state;
       out.private_data = r.private_data;
@@ -162,6 +203,29 @@ void HandlePlanResourceChange(ProviderCore& core, const Req& req, Resp* resp) {
                DecodeOrDiag(req.config(), entry->type, "configuration", req.type_name(),
                             &r.config, diags) &&
                DecodeMeta(core, req.provider_meta(), &r.provider_meta, diags)) {
+      if (r.prior_state.IsUnknown()) {
+        AddTopLevelError(diags, r.prior_state, "prior state", req.type_name());
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
+      if (r.proposed_new_state.IsUnknown() || r.config.IsUnknown()) {
+        // Nothing is known about the object yet (a client planning ahead of its inputs):
+        // the only honest plan is "unknown until apply", with no changes computed.
+        EncodeOrDiag(cty::Value::Unknown(entry->type), entry->type, "planned state",
+                     req.type_name(), resp->mutable_planned_state(), diags);
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
+      if (r.config.IsNull() != r.proposed_new_state.IsNull()) {
+        diags.AddError("Inconsistent plan request (" + req.type_name() + ")",
+                       "The client sent a " + std::string(r.config.IsNull() ? "null" : "non-null") +
+                           " configuration with a " +
+                           (r.proposed_new_state.IsNull() ? "null" : "non-null") +
+                           " proposed new state; the plugin protocol requires both null (destroy) "
+                           "or both objects.");
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
       PlanResourceChangeResponse out;
       out.planned_state = r.proposed_new_state;
       out.planned_private = r.prior_private;
@@ -198,6 +262,23 @@ void HandleApplyResourceChange(ProviderCore& core, const Req& req, Resp* resp) {
                DecodeOrDiag(req.config(), entry->type, "configuration", req.type_name(),
                             &r.config, diags) &&
                DecodeMeta(core, req.provider_meta(), &r.provider_meta, diags)) {
+      for (const auto* v : {&r.prior_state, &r.planned_state, &r.config}) {
+        if (v->IsUnknown()) {
+          AddTopLevelError(diags, *v,
+                           v == &r.prior_state     ? "prior state"
+                           : v == &r.planned_state ? "planned state"
+                                                   : "configuration",
+                           req.type_name());
+        }
+      }
+      if (diags.HasError()) {
+        if (!r.prior_state.IsUnknown()) {
+          EncodeOrDiag(r.prior_state, entry->type, "new state", req.type_name(),
+                       resp->mutable_new_state(), diags);
+        }
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
       ApplyResourceChangeResponse out;
       // Until the resource says otherwise, nothing changed remotely.
       out.new_state = r.prior_state;
@@ -292,7 +373,17 @@ void HandleReadDataSource(ProviderCore& core, const Req& req, Resp* resp) {
       AddUnknownType(diags, "data source", req.type_name());
     } else if (DecodeOrDiag(req.config(), entry->type, "data source configuration",
                             req.type_name(), &r.config, diags) &&
+               RequireObject(r.config, "data source configuration", req.type_name(), diags) &&
                DecodeMeta(core, req.provider_meta(), &r.provider_meta, diags)) {
+      if (r.config.ContainsUnknown()) {
+        // The CLIs defer such a read to apply; this provider does not offer deferral, so a
+        // client that sends one gets this instead of a result computed from guesses.
+        diags.AddError("Unknown values in data source configuration (" + req.type_name() + ")",
+                       "A data source is read only when its whole configuration is known; read it "
+                       "again once the unknown values are known.");
+        DiagsToProto(diags, resp->mutable_diagnostics());
+        return;
+      }
       ReadDataSourceResponse out;
       entry->data_source->Read(ctx, r, out);
       diags.Append(out.diagnostics);
@@ -333,6 +424,7 @@ void HandleCallFunction(ProviderCore& core, const Req& req, Resp* resp) {
     }
     std::vector<cty::Value> args;
     args.reserve(n);
+    bool unknown_arg = false;
     for (int i = 0; i < n; ++i) {
       const schema::Parameter& p =
           static_cast<size_t>(i) < sig.parameters.size() ? sig.parameters[i] : *sig.variadic;
@@ -341,16 +433,30 @@ void HandleCallFunction(ProviderCore& core, const Req& req, Resp* resp) {
         fail("Invalid value for parameter \"" + p.name + "\": " + v.error().ToString(), i);
         return;
       }
+      // The parameter's declared settings are enforced here, whatever the client checked.
+      if (v->IsNull() && !p.allow_null) {
+        fail("Invalid value for parameter \"" + p.name + "\": argument must not be null.", i);
+        return;
+      }
+      if (v->ContainsUnknown() && !p.allow_unknown) unknown_arg = true;
       args.push_back(std::move(v).value());
+    }
+    if (unknown_arg) {
+      // A parameter that does not accept unknown values makes the result unknown, as
+      // Terraform itself would decide without calling the provider.
+      Status s = EncodeDynamic(cty::Value::Unknown(sig.return_type), sig.return_type,
+                               resp->mutable_result());
+      if (!s.ok()) fail("Encoding the function result: " + s.error().ToString(), std::nullopt);
+      return;
     }
     std::optional<FunctionError> ferr;
     auto result = fn->Call(ctx, args, ferr);
     if (ferr) {
-      fail(ferr->text, ferr->argument);
+      fail(redact::Scrub(ferr->text), ferr->argument);
       return;
     }
     if (!result.ok()) {
-      fail(result.error().ToString(), std::nullopt);
+      fail(redact::Scrub(result.error().ToString()), std::nullopt);
       return;
     }
     Status s = EncodeDynamic(*result, sig.return_type, resp->mutable_result());

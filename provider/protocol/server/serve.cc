@@ -135,6 +135,7 @@ Result<std::unique_ptr<PluginServer>> PluginServer::Start(Provider& provider,
 
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (!config.client_cert_pem.empty()) {
+    PROV_RETURN_IF_ERROR(ValidateClientCertificate(config.client_cert_pem));
     PROV_ASSIGN_OR_RETURN(TlsIdentity id, GenerateTlsIdentity());
     grpc::SslServerCredentialsOptions opts(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);

@@ -188,4 +188,36 @@ Result<TlsIdentity> GenerateTlsIdentity() {
   return id;
 }
 
+Status ValidateClientCertificate(std::string_view pem) {
+  auto invalid = [](const std::string& why) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "PLUGIN_CLIENT_CERT is not a usable client certificate: " + why +
+                         ". Terraform and OpenTofu set this variable when they start the "
+                         "provider; when starting it yourself, pass one PEM certificate or "
+                         "leave the variable unset.");
+  };
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
+    return invalid("it holds no PEM \"CERTIFICATE\" block");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return OpenSslError("BIO_new_mem_buf");
+  int count = 0;
+  while (true) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) break;
+    ++count;
+  }
+  unsigned long err = ERR_peek_last_error();
+  ERR_clear_error();
+  // Reaching the end of the input after at least one certificate is the normal ending.
+  if (count == 0 || (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE)) {
+    char buf[256] = {0};
+    if (err != 0) ERR_error_string_n(err, buf, sizeof buf);
+    return invalid(count == 0 ? std::string("no certificate could be parsed") + (buf[0] ? std::string(" (") + buf + ")" : "")
+                              : std::string("certificate ") + std::to_string(count + 1) +
+                                    " could not be parsed (" + buf + ")");
+  }
+  return Status::Ok();
+}
+
 }  // namespace prov::protocol::server

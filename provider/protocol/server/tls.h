@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "provider/base/result.h"
 
@@ -19,5 +20,10 @@ struct TlsIdentity {
 
 // Errors (kInternal) carry the OpenSSL error queue text.
 Result<TlsIdentity> GenerateTlsIdentity();
+
+// Checks PLUGIN_CLIENT_CERT (the client's certificate for AutoMTLS): one or more PEM
+// certificates and nothing else. Errors (kInvalidArgument) name the variable and the cause,
+// so a broken value is not reported later as a failure to listen.
+Status ValidateClientCertificate(std::string_view pem);
 
 }  // namespace prov::protocol::server
