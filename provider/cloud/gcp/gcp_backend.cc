@@ -45,6 +45,19 @@ bool Ambiguous(const Error& e) {
          e.code == ErrorCode::kDataLoss;
 }
 
+// The first allowlist marker "[oah:<owner>]" or "[oah:<owner>:<id>]" in a description.
+bool ParseMarker(const std::string& d, std::string* owner, std::string* id) {
+  size_t at = d.find("[oah:");
+  if (at == std::string::npos) return false;
+  size_t end = d.find(']', at);
+  if (end == std::string::npos) return false;
+  std::string inner = d.substr(at + 5, end - at - 5);
+  size_t colon = inner.find(':');
+  *owner = inner.substr(0, colon);
+  *id = colon == std::string::npos ? "" : inner.substr(colon + 1);
+  return !owner->empty();
+}
+
 void SortTransports(std::vector<net::TransportPorts>* allowed) {
   std::sort(allowed->begin(), allowed->end(), [](const auto& a, const auto& b) {
     return std::tie(a.transport, a.ports) < std::tie(b.transport, b.ports);
@@ -261,7 +274,21 @@ Result<LiveState> GcpBackend::Read(const std::atomic<bool>* cancel) {
   LiveState state;
   PROV_ASSIGN_OR_RETURN(std::vector<Firewall> all, client_->ListFirewalls(ListFilter(), cancel));
   for (const auto& f : all) {
-    if (auto live = ToLiveRule(f)) state.owned.push_back(std::move(*live));
+    if (auto live = ToLiveRule(f)) {
+      state.owned.push_back(std::move(*live));
+      continue;
+    }
+    LiveRule other;
+    if (ParseMarker(f.description, &other.owner, &other.allowlist_id)) {
+      Firewall n = f;
+      NormalizeFirewall(&n);
+      other.rule.key = other.rule.name = n.name;
+      other.rule.direction = n.direction == "EGRESS" ? net::Direction::kEgress : net::Direction::kIngress;
+      other.rule.remote_cidrs = n.direction == "EGRESS" ? n.destination_ranges : n.source_ranges;
+      other.rule.priority = n.priority;
+      other.remote_id = n.self_link;
+      state.others.push_back(std::move(other));
+    }
   }
   if (all.empty()) {
     // The filter names the network, so any hit proves it exists; only an empty answer
@@ -284,8 +311,11 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
   int calls_before = client_ ? client_->api_calls() : 0;
   std::map<std::string, LiveRule> owned;
   for (const auto& l : before.owned) owned[l.rule.name.empty() ? l.rule.key : l.rule.name] = l;
+  std::map<std::string, LiveRule> maybe;  // creates whose outcome is unknown (lost answer)
   auto finish = [&]() {
     for (auto& [name, l] : owned) out.owned_after.push_back(l);
+    for (auto& [name, l] : maybe)
+      if (!owned.count(name)) out.owned_after.push_back(l);
     std::sort(out.owned_after.begin(), out.owned_after.end(),
               [](const LiveRule& a, const LiveRule& b) { return a.rule.key < b.rule.key; });
     out.api_calls = client_ ? client_->api_calls() - calls_before : 0;
@@ -355,6 +385,7 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
     return l;
   };
   // After an ambiguous failure, look at the firewall to learn what is true.
+  // Returns false when the firewall could not be read (the outcome stays unknown).
   auto settle = [&](const std::string& name) {
     auto got = client_->GetFirewall(name, nullptr);
     if (got.ok()) {
@@ -363,8 +394,10 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
       }
     } else if (got.error().code == ErrorCode::kNotFound) {
       owned.erase(name);
+    } else {
+      return false;  // keep our previous belief
     }
-    // Any other error: keep our previous belief.
+    return true;
   };
   auto cancelled = [&] { return cancel != nullptr && cancel->load(); };
 
@@ -470,7 +503,13 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
             fail(foreign);
             return;
           }
-          if (Ambiguous(e)) settle(w.name);
+          if (Ambiguous(e) && !settle(w.name)) {
+            // Created or not, we cannot tell: recorded as unconfirmed, settled by the next
+            // refresh, never forgotten.
+            LiveRule l = live_after(w, "");
+            l.unconfirmed = true;
+            maybe[w.name] = l;
+          }
           fail(e);
         });
   }
