@@ -688,15 +688,36 @@ bool CheckOverlaps(const rules::Compiled& compiled, const TargetSpec& t, const P
     if (!o.signature.empty()) by_sig[o.signature] = &o;
   if (by_sig.empty()) return true;
   std::vector<std::string> lines;
-  std::set<std::string> whose;
+  std::map<std::string, int> hits;  // per other allowlist (owner:id): overlapping rules
   for (const auto& r : compiled.rules) {
     auto it = by_sig.find(AwsSignature(r));
     if (it == by_sig.end()) continue;
     std::string w = MarkerText(it->second->owner, it->second->allowlist_id);
-    whose.insert(w);
+    hits[it->second->owner + ":" + it->second->allowlist_id]++;
     lines.push_back(r.key + " in " + LocationOf(t, r.group_index) + " (held by the allowlist with " + w + ")");
   }
   if (lines.empty()) return true;
+  // Creating, and every overlapping allowlist has our owner and nothing but rules we plan
+  // too: most likely this allowlist's own earlier instance, tainted by a failed apply and
+  // replaced in this run (its rules are deleted before this one creates). Not provable
+  // from here, so a warning; the apply fails cleanly if it is not the case.
+  bool own_predecessor = t.allowlist_id == kNotYetCreated;
+  for (const auto& [who, n] : hits) {
+    int total = 0;
+    for (const auto& o : priv.others)
+      if (o.owner + ":" + o.allowlist_id == who) ++total;
+    if (who.rfind(t.owner + ":", 0) != 0 || n != total) own_predecessor = false;
+  }
+  if (own_predecessor) {
+    diags.AddWarning("Rules overlap with another allowlist",
+                     std::to_string(lines.size()) + " rule(s) this allowlist needs are held by another allowlist "
+                     "with the same owner whose rules this one plans too (first: " + lines.front() +
+                     "). If this run replaces that allowlist (tainted after a failed apply), its rules are "
+                     "deleted first and all is well; otherwise EC2 refuses the duplicates and the apply fails: "
+                     "manage both service sets with one allowlist, or give each its own security group(s).",
+                     AttributePath().Attr(kAws).Attr("group_ids"));
+    return true;
+  }
   std::string detail = std::to_string(lines.size()) +
                        " rule(s) this allowlist needs already exist in the same security group as rules of "
                        "another allowlist, and EC2 refuses a second rule with the same content:";

@@ -26,7 +26,7 @@ MARKER = re.compile(r"\[oah:([a-z0-9-]+)(?::([a-z0-9]+))?\]")
 # rule (EC2 refuses duplicates in one group: that case is a plan-time error, tested below);
 # on Azure and GCP both allowlists ask for exactly the same rules, the hardest case for names.
 SERVICES = {
-    "aws": (["video"], ["phones"]),
+    "aws": (["video"], ["desktop_softphone"]),
     "azure": (["video"], ["video"]),
     "gcp": (["video"], ["video"]),
 }
@@ -230,6 +230,7 @@ def test_gcp_allowlists_on_two_networks_of_one_project(ws, gcp_fake):
 
 
 def test_aws_overlapping_rules_are_a_plan_time_error(workspace_factory, aws_fake):
+    # room_connector's 9 rules are all among video's 18: two allowlists cannot both hold them.
     t = AwsTarget(clouds.AwsEnv(aws_fake), aws_fake)
     where = t.new()
     ws1, ws2 = workspace_factory("video"), workspace_factory("rooms")

@@ -371,7 +371,9 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   bool exists = true;
   auto listed = ListGroup(gi, cancel, &exists);
   if (!listed.ok()) {
-    if (Ambiguous(err)) {
+    // A duplicate may be our own earlier attempt whose answer was lost (a retried call):
+    // as unknown as a lost answer.
+    if (Ambiguous(err) || err.code == ErrorCode::kAlreadyExists) {
       unconfirmed(batch);
       err.message += " (the answer was lost and re-reading " + gid + " failed too: " + listed.error().message +
                      "; the " + std::to_string(batch.size()) +
