@@ -310,7 +310,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
         Status s = client_->CreateTags({r.id}, {{target_.key_tag_key, d.rule.key}}, cancel);
         if (!s.ok()) return s;
       }
-      if (remaining && !from_answer && r.description != d.rule.description) {
+      if (remaining && r.description != d.rule.description) {
         RuleUpdate u{r.id, d.proto, d.from, d.to, d.peer};
         Status s = client_->ModifySecurityGroupRules(gid, {u}, cancel);
         if (!s.ok()) return s;
