@@ -14,7 +14,8 @@ token minted by this server's fake OIDC issuer), a fake IMDS endpoint, and a Git
 Actions style OIDC request endpoint.
 
 Test control (no auth): POST /_fault {"kind": "throttle|5xx|busy|retryable|drop|drop_before|
-slow", "count": N, "method": "PUT", "delay_ms": 2000}; GET /_stats; POST /_stats/reset.
+slow", "count": N, "method": "PUT", "delay_ms": 2000}; DELETE /_fault drops pending faults;
+GET /_stats; POST /_stats/reset.
 
 Prints ONE JSON line when ready, then serves until stdin closes or SIGTERM.
 All listening is on 127.0.0.1 with an ephemeral port.
@@ -226,6 +227,10 @@ class Handler(BaseHTTPRequestHandler):
                 with st.lock:
                     st.faults.append(spec)
                 return self._send(200, {"queued": spec})
+            if path == "/_fault" and method == "DELETE":  # drops pending faults
+                with st.lock:
+                    st.faults.clear()
+                return self._send(200, {})
             if path == "/_stats" and method == "GET":
                 with st.lock:
                     return self._send(200, dict(st.stats))
