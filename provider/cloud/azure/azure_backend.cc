@@ -490,6 +490,7 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
         out.error = ExplainPriorityConflict(e, c.desired, cancel);
         break;
       }
+      bool fresh_ok = true;
       if (e.code == ErrorCode::kAlreadyExists) {
         // Either our own earlier attempt landed (its answer was lost) or someone else owns
         // the name. Adopt only an identical rule carrying our marker.
@@ -502,12 +503,13 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
           live[c.name] = lr;
           continue;
         }
+        fresh_ok = fresh.ok() || fresh.error().code == ErrorCode::kNotFound;
         e.message = "cannot create security rule " + c.name + " in " + nsg_.Id() +
                     ": a rule with that name already exists" +
                     (fresh.ok() && !Owns(*fresh) ? " and is not managed by this allowlist" : "") +
                     "; it was left unchanged";
       }
-      if (Ambiguous(e)) {
+      if (Ambiguous(e) || (e.code == ErrorCode::kAlreadyExists && !fresh_ok)) {
         LiveRule lr;
         lr.rule = FromSecurityRule(c.desired);
         lr.unconfirmed = true;

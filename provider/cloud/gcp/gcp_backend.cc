@@ -496,6 +496,15 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
               fail(p.error());
               return;
             }
+            if (!got.ok() && got.error().code != ErrorCode::kNotFound) {
+              // Most likely our own earlier attempt (a retried insert whose answer was
+              // lost), but it cannot be read: unconfirmed, settled by the next refresh.
+              LiveRule l = live_after(w, "");
+              l.unconfirmed = true;
+              maybe[w.name] = l;
+              fail(e);
+              return;
+            }
             Error foreign = e;
             foreign.message = "firewall " + w.name +
                               " already exists and is not owned by this allowlist (its description "
