@@ -300,3 +300,24 @@ def test_equivalent_service_sets_rewrite_no_rule(ws, target):
     assert target.marked(where) == ids_before
     assert ws.resource_values("office_at_hand_allowlist.a")["rules"] == before
     assert ws.plan().returncode == 0, ws.history[-1].describe()
+
+
+def test_azure_saved_plan_stays_valid_when_a_foreign_rule_appears(ws, azure_fake):
+    t = AzureTarget(clouds.AzureEnv(azure_fake), azure_fake)
+    where = t.new()
+    ws.write(t.provider() + resource("a", t, where, ["video", "desktop_softphone"]))
+    ws.init()
+    assert ws.plan(out="saved.tfplan").returncode == 2, ws.history[-1].describe()
+    # Someone takes priorities at the start of the range after the plan was saved. New rules'
+    # priorities are chosen at apply time, around them.
+    taken = set()
+    for p in range(1000, 1030):
+        t.env.put_rule(where[0], f"corp-{p}", clouds.azure_foreign_rule(p))
+        taken.add(p)
+    ws.apply_plan("saved.tfplan")
+    values = ws.resource_values("office_at_hand_allowlist.a")
+    prios = [(r["direction"], r["priority"]) for r in values["rules"].values()]
+    assert len(prios) == len(set(prios)), prios
+    assert not {p for d, p in prios if d == "egress"} & taken
+    assert_states_match_cloud(t, where, (ws, "office_at_hand_allowlist.a"))
+    assert ws.plan().returncode == 0, ws.history[-1].describe()
