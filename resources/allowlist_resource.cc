@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <random>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -56,8 +59,15 @@ schema::Block BuildSchema() {
                "port ranges are merged so the fewest extra ports open; each is reported in "
                "`over_permission`."),
       OptionalComputed("owner", S,
-                       "Ownership marker written on every rule this allowlist creates (default "
-                       "`default`). Use distinct owners for several allowlists on one target."),
+                       "Owner written into the ownership marker of every rule this allowlist creates "
+                       "(default `default`). Several allowlists may share a target and an owner: each "
+                       "also marks its rules with its own `allowlist_id`. On import, `?owner=` picks "
+                       "whose rules to adopt."),
+      Computed("allowlist_id", S,
+               "Identity of this allowlist, generated when it is created and kept in state. It is part "
+               "of the ownership marker on every rule (AWS tag, Azure/GCP description) and of Azure and "
+               "GCP rule names, so two allowlists never change or delete each other's rules, even with "
+               "the same owner and name prefix. Empty for rules adopted from the first marker format."),
       Computed("id", S, "The target: security group ids, NSG id, or projects/P/global/networks/N."),
       Computed("catalog_version", S,
                "Version of the catalog the rules were last applied from. A change here in a plan "
@@ -121,6 +131,10 @@ std::string Lower(std::string s) {
   return s;
 }
 
+constexpr size_t kAllowlistIdLength = 8;
+// The id of an allowlist while its create is planned: matches no rule's marker.
+constexpr const char* kNotYetCreated = "-";
+
 rules::TargetOptions ToOptions(const TargetSpec& t, const cty::Value& config) {
   rules::TargetOptions o;
   o.platform = t.platform;
@@ -136,11 +150,13 @@ rules::TargetOptions ToOptions(const TargetSpec& t, const cty::Value& config) {
       o.name_prefix = t.name_prefix;
       o.priority_from = t.priority_from;
       o.priority_to = t.priority_to;
+      o.name_reserve = static_cast<int>(kAllowlistIdLength) + 1;
       break;
     case rules::Platform::kGcp:
       o.name_prefix = t.name_prefix;
       o.priority_from = t.priority;
       o.priority_to = t.priority;
+      o.name_reserve = static_cast<int>(kAllowlistIdLength) + 1;
       break;
   }
   return o;
@@ -164,14 +180,77 @@ cty::Value AdvisoriesValue(const catalog::Catalog& cat) {
   return cty::Value::List(AdvisoryBrief(), xs);
 }
 
+// --- allowlist identity and rule names ---------------------------------------------
+
+// A fresh allowlist id: a letter, then letters and digits (fits every platform's names).
+std::string NewAllowlistId() {
+  static const char kAlnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string id;
+  for (size_t i = 0; i < kAllowlistIdLength; ++i) id += kAlnum[rd() % (i == 0 ? 26 : 36)];
+  return id;
+}
+
+bool NamesRules(rules::Platform p) { return p != rules::Platform::kAws; }
+
+// Azure/GCP: the platform name of the rule with stable key `key` ("oah-egress-...") is
+// the key with the allowlist id after the prefix ("oah-k3x9q2ab-egress-...").
+std::string NameFor(const TargetSpec& t, const std::string& key) {
+  if (!NamesRules(t.platform) || t.allowlist_id.empty()) return NamesRules(t.platform) ? key : "";
+  const std::string p = t.name_prefix + "-";
+  if (key.rfind(p, 0) != 0) return key;
+  return p + t.allowlist_id + key.substr(t.name_prefix.size());
+}
+
+// The inverse: the stable key of a platform name.
+std::string KeyForName(const TargetSpec& t, const std::string& name) {
+  if (t.allowlist_id.empty()) return name;
+  const std::string p = t.name_prefix + "-" + t.allowlist_id + "-";
+  if (name.rfind(p, 0) != 0) return name;
+  return t.name_prefix + name.substr(t.name_prefix.size() + 1 + t.allowlist_id.size());
+}
+
+// Live rules keyed by their stable key.
+void RekeyLive(const TargetSpec& t, std::vector<cloud::LiveRule>* rules) {
+  if (!NamesRules(t.platform)) return;
+  for (auto& lr : *rules) lr.rule.key = KeyForName(t, lr.rule.name.empty() ? lr.rule.key : lr.rule.name);
+  std::sort(rules->begin(), rules->end(),
+            [](const cloud::LiveRule& a, const cloud::LiveRule& b) { return a.rule.key < b.rule.key; });
+}
+
+// AWS: what EC2 treats as the same rule inside one group.
+std::string AwsSignature(const net::FirewallRule& r) {
+  if (r.allowed.size() != 1 || r.allowed[0].ports.size() != 1) return "";
+  std::string peer = !r.remote_prefix_list.empty() ? r.remote_prefix_list
+                     : r.remote_cidrs.size() == 1 ? r.remote_cidrs[0] : "";
+  if (peer.empty()) return "";
+  return std::to_string(r.group_index) + "|" + net::DirectionName(r.direction) + "|" +
+         net::TransportName(r.allowed[0].transport) + "|" + r.allowed[0].ports[0].ToString() + "|" + peer;
+}
+
+// Another allowlist's rule seen on the target (kept in private data between RPCs).
+struct OtherRule {
+  std::string owner, allowlist_id, name, signature;
+};
+
+std::string MarkerText(const std::string& owner, const std::string& id) {
+  if (id == kNotYetCreated) return "owner \"" + owner + "\" (being created)";
+  return id.empty() ? "owner \"" + owner + "\" (first marker format, no allowlist id)"
+                    : "owner \"" + owner + "\", allowlist_id \"" + id + "\"";
+}
+
 // Private data: what Read learned that Plan needs but state should not show.
 struct PrivateData {
   std::vector<int> foreign_egress, foreign_ingress;  // Azure priorities others hold
   std::vector<std::array<int, 4>> foreign_usage;     // AWS: per group e4, e6, i4, i6
+  std::vector<OtherRule> others;                     // rules of other allowlists
   std::string Encode() const {
+    nlohmann::json o = nlohmann::json::array();
+    for (const auto& x : others) o.push_back({x.owner, x.allowlist_id, x.name, x.signature});
     return nlohmann::json{{"foreign_egress", foreign_egress},
                           {"foreign_ingress", foreign_ingress},
-                          {"foreign_usage", foreign_usage}}
+                          {"foreign_usage", foreign_usage},
+                          {"others", o}}
         .dump();
   }
   static PrivateData Decode(const std::string& s) {
@@ -182,6 +261,10 @@ struct PrivateData {
       p.foreign_egress = j.value("foreign_egress", std::vector<int>{});
       p.foreign_ingress = j.value("foreign_ingress", std::vector<int>{});
       p.foreign_usage = j.value("foreign_usage", std::vector<std::array<int, 4>>{});
+      for (const auto& x : j.value("others", nlohmann::json::array())) {
+        auto v = x.get<std::vector<std::string>>();
+        if (v.size() == 4) p.others.push_back({v[0], v[1], v[2], v[3]});
+      }
     } catch (const std::exception&) {
       return PrivateData{};  // private data is a cache: a bad one is dropped, not fatal
     }
@@ -193,9 +276,34 @@ struct PrivateData {
     p.foreign_ingress = live.foreign_priorities_ingress;
     for (const auto& u : live.foreign_usage)
       p.foreign_usage.push_back({u.egress_v4, u.egress_v6, u.ingress_v4, u.ingress_v6});
+    for (const auto& o : live.others)
+      p.others.push_back({o.owner, o.allowlist_id, o.rule.name.empty() ? o.rule.key : o.rule.name,
+                          AwsSignature(o.rule)});
     return p;
   }
 };
+
+// A warning naming rules that carry our owner but another allowlist's id: never changed
+// or deleted by this allowlist; adopt them by import if they belong to no configuration.
+void WarnOthers(const std::vector<OtherRule>& others, const TargetSpec& t, const std::string& where,
+                Diagnostics& diags) {
+  std::map<std::string, std::vector<std::string>> by_id;
+  for (const auto& o : others)
+    if (o.owner == t.owner && o.allowlist_id != t.allowlist_id) by_id[o.allowlist_id].push_back(o.name);
+  if (by_id.empty()) return;
+  std::string detail = "These rules carry this allowlist's owner \"" + t.owner +
+                       "\" but belong to another allowlist; this one never changes or deletes them:";
+  for (const auto& [id, names] : by_id) {
+    detail += "\n  - " + MarkerText(t.owner, id) + ": " + std::to_string(names.size()) + " rule(s)";
+    if (!names.front().empty() && NamesRules(t.platform)) {
+      detail += " (" + names.front() + (names.size() > 1 ? ", ..." : "") + ")";
+    }
+  }
+  detail += "\nIf another configuration manages them, nothing needs doing. If none does any more (a lost "
+            "state), adopt them with an import of this target, id suffix \"?owner=" + t.owner +
+            "&allowlist_id=<id>\", or delete them.";
+  diags.AddWarning("Rules of another allowlist on " + where, detail);
+}
 
 // Provenance (services, catalog rows) of rules by key from a rules map value.
 std::map<std::string, net::FirewallRule> RulesFromMap(const cty::Value& rules_map,
@@ -298,6 +406,7 @@ std::optional<TargetSpec> ReadTargetSpec(const cty::Value& obj, Diagnostics& dia
   }
   TargetSpec t;
   t.owner = GetString(obj, "owner").value_or("default");
+  if (obj.Has("allowlist_id")) t.allowlist_id = GetString(obj, "allowlist_id").value_or("");
   auto check_known = [&](const cty::Value& blk, std::initializer_list<const char*> attrs) {
     if (blk.IsUnknown()) return false;
     for (const char* a : attrs)
@@ -420,12 +529,43 @@ Result<TargetSpec> ParseImportId(const std::string& raw) {
       std::string kv = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
       auto eq = kv.find('=');
       std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      auto flag = [&](std::optional<bool>* out) -> bool {
+        if (v == "true") *out = true;
+        else if (v == "false") *out = false;
+        else return false;
+        return true;
+      };
       if (k == "owner" && !v.empty()) owner = v;
       else if (k == "name_prefix" && !v.empty()) name_prefix = v;
       else if (k == "region" && !v.empty()) region = v;
-      else
+      else if (k == "allowlist_id" && !v.empty()) {
+        // "none": the rules of the first marker format (owner only, no id).
+        if (v != "none" && (v.size() > 32 || v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") !=
+                                                 std::string::npos))
+          return MakeError(ErrorCode::kInvalidArgument,
+                           "import option allowlist_id=\"" + v + "\" is not an allowlist id (lowercase letters "
+                           "and digits), nor \"none\"");
+        t.allowlist_id = v == "none" ? "" : v;
+        t.import_allowlist_id_given = true;
+      } else if (k == "services") {
+        std::vector<std::string> list;
+        size_t b = 0;
+        while (b <= v.size() && !v.empty()) {
+          size_t c = v.find(',', b);
+          std::string item = v.substr(b, c == std::string::npos ? std::string::npos : c - b);
+          if (!item.empty()) list.push_back(item);
+          if (c == std::string::npos) break;
+          b = c + 1;
+        }
+        t.import_services = list;
+      } else if ((k == "line_sharing" && flag(&t.import_line_sharing)) ||
+                 (k == "tcp_fallback" && flag(&t.import_tcp_fallback)) ||
+                 (k == "ipv6_clients" && flag(&t.import_ipv6_clients))) {
+      } else
         return MakeError(ErrorCode::kInvalidArgument,
-                         "unknown import option \"" + kv + "\" (known: owner, name_prefix, region)");
+                         "unknown import option \"" + kv +
+                             "\" (known: owner, allowlist_id, name_prefix, region, services, line_sharing, "
+                             "tcp_fallback, ipv6_clients)");
       if (amp == std::string::npos) break;
       start = amp + 1;
     }
@@ -515,7 +655,7 @@ std::optional<Compilation> CompileFor(const ProviderData& data, const cty::Value
   if (t.platform == rules::Platform::kAzure) {
     // Stability: rules that exist keep their priorities; foreign priorities are avoided.
     auto prior = RulesFromMap(prior_rules, t.locations);
-    for (const auto& [k, r] : prior) opts.existing_priorities[r.name.empty() ? k : r.name] = r.priority;
+    for (const auto& [k, r] : prior) opts.existing_priorities[k] = r.priority;
     opts.taken_priorities_egress = priv.foreign_egress;  // per direction, as Azure keys them
     opts.taken_priorities_ingress = priv.foreign_ingress;
   }
@@ -538,6 +678,59 @@ std::optional<Compilation> CompileFor(const ProviderData& data, const cty::Value
     return std::nullopt;
   }
   return Compilation{std::move(*compiled), t};
+}
+
+// AWS: EC2 refuses two rules with the same content in one group, so a rule another
+// allowlist already has there can never be created by this one. A plan-time error naming
+// the rules and both allowlists, instead of an apply that never converges.
+bool CheckOverlaps(const rules::Compiled& compiled, const TargetSpec& t, const PrivateData& priv,
+                   Diagnostics& diags) {
+  std::map<std::string, const OtherRule*> by_sig;
+  for (const auto& o : priv.others)
+    if (!o.signature.empty()) by_sig[o.signature] = &o;
+  if (by_sig.empty()) return true;
+  std::vector<std::string> lines;
+  std::map<std::string, int> hits;  // per other allowlist (owner:id): overlapping rules
+  for (const auto& r : compiled.rules) {
+    auto it = by_sig.find(AwsSignature(r));
+    if (it == by_sig.end()) continue;
+    std::string w = MarkerText(it->second->owner, it->second->allowlist_id);
+    hits[it->second->owner + ":" + it->second->allowlist_id]++;
+    lines.push_back(r.key + " in " + LocationOf(t, r.group_index) + " (held by the allowlist with " + w + ")");
+  }
+  if (lines.empty()) return true;
+  // Creating, and every overlapping allowlist has our owner and nothing but rules we plan
+  // too: most likely this allowlist's own earlier instance, tainted by a failed apply and
+  // replaced in this run (its rules are deleted before this one creates). Not provable
+  // from here, so a warning; the apply fails cleanly if it is not the case.
+  bool own_predecessor = t.allowlist_id == kNotYetCreated;
+  for (const auto& [who, n] : hits) {
+    int total = 0;
+    for (const auto& o : priv.others)
+      if (o.owner + ":" + o.allowlist_id == who) ++total;
+    if (who.rfind(t.owner + ":", 0) != 0 || n != total) own_predecessor = false;
+  }
+  if (own_predecessor) {
+    diags.AddWarning("Rules overlap with another allowlist",
+                     std::to_string(lines.size()) + " rule(s) this allowlist needs are held by another allowlist "
+                     "with the same owner whose rules this one plans too (first: " + lines.front() +
+                     "). If this run replaces that allowlist (tainted after a failed apply), its rules are "
+                     "deleted first and all is well; otherwise EC2 refuses the duplicates and the apply fails: "
+                     "manage both service sets with one allowlist, or give each its own security group(s).",
+                     AttributePath().Attr(kAws).Attr("group_ids"));
+    return true;
+  }
+  std::string detail = std::to_string(lines.size()) +
+                       " rule(s) this allowlist needs already exist in the same security group as rules of "
+                       "another allowlist, and EC2 refuses a second rule with the same content:";
+  for (size_t i = 0; i < lines.size() && i < 20; ++i) detail += "\n  - " + lines[i];
+  if (lines.size() > 20) detail += "\n  - ... and " + std::to_string(lines.size() - 20) + " more";
+  detail += "\nThis allowlist is the one with " + MarkerText(t.owner, t.allowlist_id) +
+            ". Ways out: manage both service sets with one allowlist (list all the services in it), or "
+            "give each allowlist its own security group(s).";
+  diags.AddError("Rules overlap with another allowlist", detail,
+                 AttributePath().Attr(kAws).Attr("group_ids"));
+  return false;
 }
 
 }  // namespace
@@ -592,6 +785,19 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
   bool replacing = !resp.requires_replace.empty();
   cty::Value prior_rules = (req.prior_state.IsNull() || replacing) ? cty::Value::Null(RulesMapType(true))
                                                                     : req.prior_state.Get("rules");
+  // The allowlist's identity: generated when Apply creates it (unknown in this plan, since
+  // Terraform plans again at apply time), kept from state afterwards. A state without one
+  // holds rules of the first marker format ("").
+  bool id_known = false;
+  if (req.prior_state.IsNull() || replacing) {
+    planned = planned.With("allowlist_id", cty::Value::Unknown(Type::String()));
+    if (target) target->allowlist_id = kNotYetCreated;  // owns nothing: every marked rule is another's
+  } else {
+    std::string id = GetString(req.prior_state, "allowlist_id").value_or("");
+    planned = planned.With("allowlist_id", Str(id));
+    if (target) target->allowlist_id = id;
+    id_known = true;
+  }
 
   if (unknown || !target || !sel_complete) {
     // Not enough known yet (a group id from a resource created in the same run, say):
@@ -631,6 +837,11 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
                                 live.error(), AttributePath().Attr(blk));
       return;
     }
+    if (live->target_exists) {
+      // The new allowlist's id is not known yet: every marked rule is another's.
+      WarnOthers(PrivateData::From(*live).others, *target, PlatformWords(target->platform) + " " + target->Id(),
+                 resp.diagnostics);
+    }
     if (!live->target_exists) {
       // A warning, not an error: the plan must still show the allowlist to be created (a
       // scheduled drift run after someone deleted the group), and the group may be created
@@ -649,6 +860,8 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
   auto comp = CompileFor(*data, req.config, *target, priv, prior_rules, resp.diagnostics);
   if (!comp) return;
   AddReportWarnings(comp->compiled, PlatformWords(target->platform), resp.diagnostics);
+  if (target->platform == rules::Platform::kAws && !CheckOverlaps(comp->compiled, *target, priv, resp.diagnostics))
+    return;
 
   // Prefix-list id: known from prior state when it exists, unknown until created.
   std::string pl_id;
@@ -659,6 +872,7 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
   std::map<std::string, cty::Value> rules_map;
   for (auto r : comp->compiled.rules) {
     if (target->use_prefix_list && !r.remote_prefix_list.empty()) r.remote_prefix_list = pl_id;
+    r.name = NameFor(*target, r.key);
     std::string remote_id;
     auto it = prior_map.find(r.key);
     if (it != prior_map.end()) {
@@ -666,7 +880,15 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
       prior.local_cidrs = r.local_cidrs;  // not in the state's rule objects (see Apply)
       if (SameContent(prior, r)) remote_id = RemoteIdOf(prior_rules, r.key);
     }
-    rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index), remote_id);
+    cty::Value v = RuleValue(r, true, LocationOf(*target, r.group_index), remote_id);
+    // Azure/GCP names carry the allowlist id, known once Apply has created it.
+    if (NamesRules(target->platform) && !id_known) v = v.With("name", cty::Value::Unknown(Type::String()));
+    // Azure: a new rule's priority is chosen at apply time, around what exists then (other
+    // allowlists planned in the same run, rules added since the plan), so a saved plan stays
+    // applicable and two allowlists never pick the same priority.
+    if (target->platform == rules::Platform::kAzure && it == prior_map.end())
+      v = v.With("priority", cty::Value::Unknown(Type::Number()));
+    rules_map[r.key] = v;
   }
   // A prefix-list rule whose list does not exist yet: its reference is unknown.
   if (target->use_prefix_list && pl_id.empty()) {
@@ -701,33 +923,48 @@ void AllowlistResource::Plan(const protocol::CallContext& ctx, const protocol::P
 
 namespace {
 
-std::vector<cloud::Change> Diff(const cloud::LiveState& live, const std::map<std::string, net::FirewallRule>& desired) {
-  std::vector<cloud::Change> changes;
-  std::map<std::string, const cloud::LiveRule*> by_key;
-  for (const auto& lr : live.owned) by_key[lr.rule.key] = &lr;
-  for (const auto& lr : live.owned) {
-    if (!desired.count(lr.rule.key)) changes.push_back({cloud::ChangeKind::kDelete, {}, lr});
-  }
-  for (const auto& [k, r] : desired) {
-    auto it = by_key.find(k);
-    if (it == by_key.end()) {
-      changes.push_back({cloud::ChangeKind::kCreate, r, {}});
-    } else if (!SameContent(it->second->rule, r)) {
-      changes.push_back({cloud::ChangeKind::kUpdate, r, *it->second});
-    }
-  }
-  return changes;
+constexpr const char* kUnconfirmed = "unconfirmed";
+
+std::mutex& TargetMutex(const std::string& id) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<std::mutex>> by_target;
+  std::lock_guard<std::mutex> l(mu);
+  auto& m = by_target[id];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
+}
+
+// The live rule still is the one the plan was made from: same remote id (when recorded)
+// and same content.
+bool AsRecorded(const cloud::LiveRule& live, const net::FirewallRule& recorded, const std::string& remote_id) {
+  if (!remote_id.empty() && remote_id != kUnconfirmed && live.remote_id != remote_id) return false;
+  return SameContent(live.rule, recorded);
+}
+
+std::string Brief(const net::FirewallRule& r) {
+  std::string s = std::string(net::DirectionName(r.direction)) + " " + ProtocolString(r);
+  auto ports = PortStrings(r);
+  if (!ports.empty()) s += " " + ports.front() + (ports.size() > 1 ? ",..." : "");
+  if (!r.remote_cidrs.empty()) s += " " + r.remote_cidrs.front() + (r.remote_cidrs.size() > 1 ? ",..." : "");
+  if (!r.remote_prefix_list.empty()) s += " " + r.remote_prefix_list;
+  if (r.priority) s += " priority " + std::to_string(r.priority);
+  return s;
 }
 
 }  // namespace
 
+// Apply executes the reviewed plan: the changes are those from the prior state to the
+// planned state, nothing else. Before the first write the live target is checked: every
+// rule to update or delete must still be ours and as recorded, and nothing may have taken
+// the place of a rule to create; otherwise nothing is written and the diagnostic says
+// what changed. Rules of this allowlist that are neither in the prior state nor planned
+// are never deleted.
 void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::ApplyResourceChangeRequest& req,
                               protocol::ApplyResourceChangeResponse& resp) {
   auto data = data_.Get();
   resp.private_data = req.planned_private;
   const bool destroy = req.planned_state.IsNull();
   cty::Value basis = destroy ? req.prior_state : req.planned_state;
-  std::string planned_private = req.planned_private;
   if (!destroy && !req.planned_state.Get("rules").IsKnown()) {
     // Planned while parts of the configuration were unknown: plan again now that they
     // are known, and apply that.
@@ -761,6 +998,15 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
     resp.new_state = req.prior_state;
     return;
   }
+  // The allowlist id: from state, or new when this apply creates the allowlist.
+  if (destroy) {
+    target->allowlist_id = GetString(req.prior_state, "allowlist_id").value_or("");
+  } else if (basis.Get("allowlist_id").IsKnown() && !basis.Get("allowlist_id").IsNull()) {
+    target->allowlist_id = basis.Get("allowlist_id").AsString();
+  } else {
+    target->allowlist_id = NewAllowlistId();
+  }
+  if (!destroy) basis = basis.With("allowlist_id", Str(target->allowlist_id));
   const std::string where = PlatformWords(target->platform) + " " + target->Id();
   auto backend = MakeBackend(*data, *target);
   if (!backend.ok()) {
@@ -768,12 +1014,17 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
     resp.new_state = req.prior_state;
     return;
   }
+  // Azure: priorities are allocated from the live NSG, so reading it, choosing and
+  // writing happen one allowlist at a time per NSG in this process.
+  std::unique_lock<std::mutex> target_lock;
+  if (target->platform == rules::Platform::kAzure) target_lock = std::unique_lock<std::mutex>(TargetMutex(target->Id()));
   auto live = (*backend)->Read(ctx.stopping);
   if (!live.ok()) {
     resp.diagnostics.AddError("Reading " + where, live.error());
     resp.new_state = req.prior_state;
     return;
   }
+  RekeyLive(*target, &live->owned);
 
   // Desired rules: the planned ones (empty on destroy).
   std::map<std::string, net::FirewallRule> desired;
@@ -813,6 +1064,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
         if (!v.Get("prefix_list").IsKnown() || (!r->remote_prefix_list.empty() && r->remote_prefix_list != pl_id)) {
           r->remote_prefix_list = pl_id;
         }
+        r->name = NameFor(*target, k);
         desired[k] = *r;
       }
     }
@@ -821,7 +1073,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
     // come from compiling it (else the rule would be written open to every destination).
     if (target->platform == rules::Platform::kAzure && !desired.empty()) {
       Diagnostics compile_diags;
-      auto comp = CompileFor(*data, req.config, *target, PrivateData::Decode(planned_private),
+      auto comp = CompileFor(*data, req.config, *target, PrivateData::From(*live),
                              cty::Value::Null(RulesMapType(true)), compile_diags);
       if (!comp) {
         resp.diagnostics.Append(compile_diags);
@@ -831,9 +1083,96 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
       for (const auto& r : comp->compiled.rules)
         if (auto it = desired.find(r.key); it != desired.end()) it->second.local_cidrs = r.local_cidrs;
     }
+    if (target->platform == rules::Platform::kAzure && planned_rules.IsKnown()) {
+      // New rules' priorities: allocated now, around every priority in use.
+      bool any = false;
+      for (const auto& [k, v] : planned_rules.Attributes())
+        if (!v.Get("priority").IsKnown()) any = true;
+      if (any) {
+        Diagnostics cdiags;
+        auto comp = CompileFor(*data, req.config, *target, PrivateData::From(*live),
+                               req.prior_state.IsNull() ? cty::Value::Null(RulesMapType(true))
+                                                        : req.prior_state.Get("rules"),
+                               cdiags);
+        if (!comp) {
+          resp.diagnostics.Append(cdiags);
+          resp.new_state = req.prior_state;
+          return;
+        }
+        std::map<std::string, int> chosen;
+        for (const auto& r : comp->compiled.rules) chosen[r.key] = r.priority;
+        for (const auto& [k, v] : planned_rules.Attributes()) {
+          if (v.Get("priority").IsKnown()) continue;
+          auto c = chosen.find(k);
+          if (c == chosen.end()) {
+            resp.diagnostics.AddError("Allocating priorities on " + where,
+                                      "rule " + k + " is no longer produced by the configuration; plan again.");
+            resp.new_state = req.prior_state;
+            return;
+          }
+          desired[k].priority = c->second;
+        }
+      }
+    }
   }
 
-  auto changes = Diff(*live, desired);
+  // What the plan changes: prior state -> planned state.
+  const cty::Value prior_rules =
+      req.prior_state.IsNull() ? cty::Value::Null(RulesMapType(true)) : req.prior_state.Get("rules");
+  auto prior = RulesFromMap(prior_rules, target->locations);
+  std::map<std::string, const cloud::LiveRule*> live_by_key;
+  for (const auto& lr : live->owned) live_by_key[lr.rule.key] = &lr;
+  std::vector<cloud::Change> changes;
+  std::vector<std::string> conflicts;
+  for (const auto& [k, recorded] : prior) {
+    auto d = desired.find(k);
+    auto lv = live_by_key.find(k);
+    // Local destinations (Azure sftp_server_addresses) are not in the state's rule objects:
+    // they come from the configuration (desired) or, for what exists, from the cloud.
+    net::FirewallRule p = recorded;
+    if (d != desired.end()) p.local_cidrs = d->second.local_cidrs;
+    if (d != desired.end() && SameContent(p, d->second)) continue;  // unchanged: not touched
+    if (lv != live_by_key.end()) p.local_cidrs = lv->second->rule.local_cidrs;
+    const std::string rid = RemoteIdOf(prior_rules, k);
+    if (lv == live_by_key.end()) {
+      if (d == desired.end()) continue;  // to delete, already gone
+      conflicts.push_back("rule " + k + " (to update) no longer exists");
+      continue;
+    }
+    if (!AsRecorded(*lv->second, p, rid)) {
+      conflicts.push_back("rule " + k + " (to " + (d == desired.end() ? "delete" : "update") +
+                          ") was changed: the plan was made from \"" + Brief(p) + "\"" +
+                          (rid.empty() || rid == kUnconfirmed ? "" : " (" + rid + ")") + ", it now is \"" +
+                          Brief(lv->second->rule) + "\" (" + lv->second->remote_id + ")");
+      continue;
+    }
+    if (d == desired.end()) {
+      changes.push_back({cloud::ChangeKind::kDelete, {}, *lv->second});
+    } else {
+      changes.push_back({cloud::ChangeKind::kUpdate, d->second, *lv->second});
+    }
+  }
+  for (const auto& [k, r] : desired) {
+    if (prior.count(k)) continue;
+    auto lv = live_by_key.find(k);
+    if (lv == live_by_key.end()) {
+      changes.push_back({cloud::ChangeKind::kCreate, r, {}});
+    } else if (!SameContent(lv->second->rule, r)) {
+      conflicts.push_back("rule " + k + " (to create) already exists as \"" + Brief(lv->second->rule) + "\" (" +
+                          lv->second->remote_id + ")");
+    }
+    // else: it exists exactly as planned (an unconfirmed create that did land): adopted.
+  }
+  if (!conflicts.empty()) {
+    std::string detail = "The target changed since this plan was made, in a way the plan did not show:";
+    for (size_t i = 0; i < conflicts.size() && i < 20; ++i) detail += "\n  - " + conflicts[i];
+    if (conflicts.size() > 20) detail += "\n  - ... and " + std::to_string(conflicts.size() - 20) + " more";
+    detail += "\nNothing was changed. Run plan again to review the changes against what exists now.";
+    resp.diagnostics.AddError("The target changed since the plan: " + where, detail);
+    resp.new_state = req.prior_state;
+    return;
+  }
+
   log::Info("applying allowlist", {{"target", target->Id()},
                                    {"changes", std::to_string(changes.size())},
                                    {"owned_before", std::to_string(live->owned.size())}});
@@ -842,6 +1181,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
     outcome.owned_after = live->owned;
   } else {
     outcome = (*backend)->Apply(*live, changes, ctx.stopping);
+    RekeyLive(*target, &outcome.owned_after);
   }
 
   if (destroy && !outcome.error) {
@@ -860,6 +1200,14 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
         return;
       }
     }
+    size_t left = 0;
+    for (const auto& lr : outcome.owned_after)
+      if (!prior.count(lr.rule.key)) ++left;
+    if (left > 0)
+      resp.diagnostics.AddWarning(
+          "Rules left on " + where,
+          std::to_string(left) + " rule(s) carrying this allowlist's marker were not in its state and were left "
+          "in place (an allowlist deletes only what its state records). Remove them by hand if unwanted.");
     resp.new_state = cty::Value::Null(Schema().ImpliedType());
     return;
   }
@@ -869,6 +1217,9 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
   std::map<std::string, cty::Value> rules_map;
   const cty::Value planned_rules = destroy ? cty::Value::Null(RulesMapType(true)) : planned_state.Get("rules");
   auto known = RulesFromMap(destroy ? req.prior_state.Get("rules") : planned_rules, target->locations);
+  for (const auto& [k, r] : prior)
+    if (!known.count(k)) known[k] = r;
+  size_t unconfirmed = 0;
   for (const auto& lr : outcome.owned_after) {
     net::FirewallRule r = lr.rule;
     auto it = desired.find(r.key);
@@ -880,17 +1231,28 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
       r.rows = k->second.rows;
     }
     if (r.remote_prefix_list.empty() && it != desired.end()) r.remote_prefix_list = it->second.remote_prefix_list;
-    rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index), lr.remote_id);
+    if (lr.unconfirmed) {
+      if (rules_map.count(r.key)) continue;  // a confirmed one wins
+      ++unconfirmed;
+    }
+    rules_map[r.key] = RuleValue(r, true, LocationOf(*target, r.group_index),
+                                 lr.unconfirmed || lr.remote_id.empty() ? kUnconfirmed : lr.remote_id);
   }
   cty::Value state = basis.With("rules", cty::Value::Map(RuleObjectType(true), rules_map));
+  if (destroy) state = state.With("allowlist_id", Str(target->allowlist_id));
   if (!destroy) {
     state = state.With("prefix_list_id", Str(target->use_prefix_list ? pl_id : ""));
   }
   resp.new_state = state;
   if (outcome.error) {
-    std::string detail = outcome.error->ToString() +
-                         "\n\nThe state records exactly the " + std::to_string(rules_map.size()) +
-                         " rules that exist now; run apply again to finish.";
+    std::string detail = outcome.error->ToString() + "\n\nThe state records exactly the " +
+                         std::to_string(rules_map.size() - std::min(rules_map.size(), unconfirmed)) +
+                         " rules that exist now";
+    if (unconfirmed > 0)
+      detail += ", plus " + std::to_string(unconfirmed) +
+                " whose creation could not be confirmed (remote_id \"unconfirmed\"; the next refresh keeps "
+                "those that exist and drops the others)";
+    detail += "; run apply again to finish.";
     resp.diagnostics.AddError((destroy ? "Deleting rules from " : "Applying rules to ") + where, detail);
   }
 }
@@ -919,6 +1281,7 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
     resp.diagnostics.AddError("Reading " + where, live.error());
     return;
   }
+  RekeyLive(*target, &live->owned);
   if (!live->target_exists) {
     resp.diagnostics.AddWarning(
         PlatformWords(target->platform) + " " + target->Id() + " no longer exists",
@@ -927,7 +1290,10 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
     resp.new_state = cty::Value::Null(Schema().ImpliedType());
     return;
   }
-  // Provenance comes from the prior state, or (after import) from compiling the catalog.
+  PrivateData priv = PrivateData::From(*live);
+  WarnOthers(priv.others, *target, where, resp.diagnostics);
+  // Provenance comes from the prior state, or (after import) from compiling the catalog
+  // for the selection the state holds (the import id's options).
   auto known = RulesFromMap(req.current_state.Get("rules"), target->locations);
   bool missing_provenance = false;
   for (const auto& lr : live->owned)
@@ -936,9 +1302,8 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
   const bool imported = GetString(req.current_state, "strategy").value_or("").empty();
   cty::Value state = req.current_state;
   if (missing_provenance || imported) {
-    Diagnostics ignore;
-    auto comp = CompileFor(*data, req.current_state, *target, PrivateData::From(*live),
-                           cty::Value::Null(RulesMapType(true)), ignore);
+    Diagnostics cdiags;
+    auto comp = CompileFor(*data, req.current_state, *target, priv, cty::Value::Null(RulesMapType(true)), cdiags);
     if (comp) {
       for (const auto& r : comp->compiled.rules)
         if (!known.count(r.key)) known[r.key] = r;
@@ -947,6 +1312,17 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
                     .With("unenforceable", UnenforceableList(comp->compiled.unenforceable))
                     .With("over_permission", OverPermissionList(comp->compiled.over_permission));
       }
+    } else if (imported) {
+      // Never guess: say why and how to import with the selection the rules were made from.
+      std::string why;
+      for (const auto& d : cdiags.items()) why += (why.empty() ? "" : "\n") + d.summary + ": " + d.detail;
+      resp.diagnostics.AddError(
+          "Cannot derive the imported allowlist's rules",
+          "The services selection recorded for this import does not compile for " + where + ":\n" + why +
+              "\nImport with the selection the allowlist was created with, as options of the import id, e.g. "
+              "\"" + target->Id() + "?services=video,desktop_app\" (also line_sharing=true, tcp_fallback=true, "
+              "ipv6_clients=true when set).");
+      return;
     }
   }
   state = state.With("rules", LiveRulesValue(live->owned, *target, known));
@@ -969,11 +1345,12 @@ void AllowlistResource::Read(const protocol::CallContext& ctx, const protocol::R
     state = state.With("catalog_version", Str(data->catalog->version))
                 .With("catalog_sha256", Str(data->catalog->content_sha256));
   }
-  resp.private_data = PrivateData::From(*live).Encode();
+  if (state.Get("allowlist_id").IsNull()) state = state.With("allowlist_id", Str(""));  // first format
+  resp.private_data = priv.Encode();
   resp.new_state = state;
 }
 
-void AllowlistResource::Import(const protocol::CallContext&, const protocol::ImportResourceStateRequest& req,
+void AllowlistResource::Import(const protocol::CallContext& ctx, const protocol::ImportResourceStateRequest& req,
                                protocol::ImportResourceStateResponse& resp) {
   auto t = ParseImportId(req.id);
   if (!t.ok()) {
@@ -981,9 +1358,45 @@ void AllowlistResource::Import(const protocol::CallContext&, const protocol::Imp
     return;
   }
   auto data = data_.Get();
+  if (!t->import_allowlist_id_given) {
+    // Whose rules: the owner's. When they belong to several allowlists (ids), ask which.
+    TargetSpec probe = *t;
+    probe.allowlist_id = "";
+    auto backend = MakeBackend(*data, probe);
+    if (!backend.ok()) {
+      resp.diagnostics.AddError("Configuring the " + PlatformWords(t->platform) + " client", backend.error());
+      return;
+    }
+    auto live = (*backend)->Read(ctx.stopping);
+    if (!live.ok()) {
+      resp.diagnostics.AddError("Reading " + PlatformWords(t->platform) + " " + t->Id(), live.error());
+      return;
+    }
+    std::map<std::string, int> ids;  // allowlist id -> rules
+    if (!live->owned.empty()) ids[""] = static_cast<int>(live->owned.size());
+    for (const auto& o : live->others)
+      if (o.owner == t->owner) ids[o.allowlist_id]++;
+    if (ids.size() > 1) {
+      std::string detail = "The rules with owner \"" + t->owner + "\" on " + t->Id() +
+                           " belong to " + std::to_string(ids.size()) + " allowlists:";
+      for (const auto& [id, n] : ids)
+        detail += "\n  - allowlist_id " + (id.empty() ? std::string("none (first marker format)") : id) + ": " +
+                  std::to_string(n) + " rule(s)";
+      detail += "\nPick one with the import option allowlist_id, e.g. \"" + t->Id() + "?owner=" + t->owner +
+                "&allowlist_id=" + (ids.begin()->first.empty() ? "none" : ids.begin()->first) + "\".";
+      resp.diagnostics.AddError("Several allowlists to import from", detail);
+      return;
+    }
+    if (ids.size() == 1) t->allowlist_id = ids.begin()->first;
+  }
   std::map<std::string, cty::Value> attrs;
   attrs["id"] = Str(t->Id());
   attrs["owner"] = Str(t->owner);
+  attrs["allowlist_id"] = Str(t->allowlist_id);
+  if (t->import_services) attrs["services"] = StrList(*t->import_services);
+  if (t->import_line_sharing) attrs["line_sharing"] = BoolV(*t->import_line_sharing);
+  if (t->import_tcp_fallback) attrs["tcp_fallback"] = BoolV(*t->import_tcp_fallback);
+  if (t->import_ipv6_clients) attrs["ipv6_clients"] = BoolV(*t->import_ipv6_clients);
   const auto& schema = Schema();
   auto block_type = [&](const char* name) { return schema::ImpliedType(*schema.FindBlock(name)); };
   switch (t->platform) {

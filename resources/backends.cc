@@ -98,7 +98,13 @@ Result<std::shared_ptr<cloud::aws::Ec2Client>> Ec2For(const ProviderData& data, 
   return client;
 }
 
-std::string Marker(const std::string& owner) { return "[oah:" + owner + "]"; }
+}  // namespace
+
+std::string OwnershipMarker(const std::string& owner, const std::string& allowlist_id) {
+  return allowlist_id.empty() ? "[oah:" + owner + "]" : "[oah:" + owner + ":" + allowlist_id + "]";
+}
+
+namespace {
 
 Result<std::unique_ptr<cloud::FirewallBackend>> MakeAws(const ProviderData& data, const TargetSpec& t) {
   PROV_ASSIGN_OR_RETURN(auto client, Ec2For(data, t));
@@ -106,6 +112,7 @@ Result<std::unique_ptr<cloud::FirewallBackend>> MakeAws(const ProviderData& data
   target.group_ids = t.locations;
   target.region = client->region();
   target.owner_tag_value = t.owner;
+  target.allowlist_id = t.allowlist_id;
   return std::unique_ptr<cloud::FirewallBackend>(new cloud::aws::AwsBackend(target, client));
 }
 
@@ -156,7 +163,7 @@ Result<std::unique_ptr<cloud::FirewallBackend>> MakeAzure(const ProviderData& da
   target.name_prefix = t.name_prefix;
   target.priority_from = t.priority_from;
   target.priority_to = t.priority_to;
-  target.owner_marker = Marker(t.owner);
+  target.owner_marker = OwnershipMarker(t.owner, t.allowlist_id);
   PROV_ASSIGN_OR_RETURN(auto backend, cloud::azure::AzureBackend::New(target, client));
   return std::unique_ptr<cloud::FirewallBackend>(std::move(backend));
 }
@@ -196,7 +203,7 @@ Result<std::unique_ptr<cloud::FirewallBackend>> MakeGcp(const ProviderData& data
   target.target_tags = t.target_tags;
   target.target_service_accounts = t.target_service_accounts;
   target.enable_logging = t.enable_logging;
-  target.owner_marker = Marker(t.owner);
+  target.owner_marker = OwnershipMarker(t.owner, t.allowlist_id);
   return std::unique_ptr<cloud::FirewallBackend>(new cloud::gcp::GcpBackend(target, client));
 }
 
@@ -228,7 +235,7 @@ Result<PrefixListInfo> EnsurePrefixList(const ProviderData& data, const TargetSp
   spec.name = t.prefix_list_name;
   spec.cidrs = cidrs;
   spec.max_entries = static_cast<int>(cidrs.size());
-  spec.entry_description = "Office@Hand supernet [oah:" + t.owner + "]";
+  spec.entry_description = "Office@Hand supernet " + OwnershipMarker(t.owner, t.allowlist_id);
   spec.tags = {{"office-at-hand:allowlist", t.owner}};
   spec.known_id = known_id;
   PROV_ASSIGN_OR_RETURN(auto st, cloud::aws::EnsureManagedPrefixList(*client, spec, cancel));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct TargetSpec {
   // AWS: security group ids; Azure: {nsg id}; GCP: {"projects/P/global/networks/N"}.
   std::vector<std::string> locations;
   std::string owner = "default";
+  // The allowlist's own id (attribute allowlist_id): part of the ownership marker and of
+  // Azure/GCP rule names. "" = the first format (marker with the owner only).
+  std::string allowlist_id;
   // AWS
   std::string region;
   int rule_quota = 0;
@@ -36,8 +40,18 @@ struct TargetSpec {
   std::vector<std::string> target_tags, target_service_accounts;
   bool enable_logging = false;
 
+  // Import only (options of the import id): whose rules to adopt and the selection they
+  // were created with, so that the first plan after import is empty.
+  bool import_allowlist_id_given = false;
+  std::optional<std::vector<std::string>> import_services;
+  std::optional<bool> import_line_sharing, import_tcp_fallback, import_ipv6_clients;
+
   std::string Id() const;  // the resource id
 };
+
+// "[oah:<owner>:<allowlist id>]", or "[oah:<owner>]" for an empty id (first format): the
+// marker written into Azure/GCP descriptions.
+std::string OwnershipMarker(const std::string& owner, const std::string& allowlist_id);
 
 Result<std::unique_ptr<cloud::FirewallBackend>> MakeBackend(const ProviderData& data, const TargetSpec& target);
 

@@ -262,7 +262,13 @@ std::string ImportIdParagraph() {
          "for settings the id cannot carry: `owner` selects which allowlist's rules are adopted "
          "(default `default`), `name_prefix` the Azure/GCP rule name prefix (default `oah`), "
          "`region` the AWS region of the groups. Only rules marked with that owner are imported; "
-         "rules anyone else created stay untouched. The first plan after the import shows the "
+         "rules anyone else created stay untouched. When the owner's rules belong to several "
+         "allowlists, the import names their ids: pick one with `allowlist_id=<id>` (`none` for "
+         "rules of the first marker format, without id). The rules do not record the selection "
+         "they were made from: give it with `services=a,b` (in the configuration's order) and, "
+         "when set, `line_sharing=true`, `tcp_fallback=true`, `ipv6_clients=true`; without "
+         "`services` the import assumes every service. With the creator's configuration, the "
+         "first plan after the import is empty; otherwise it shows the "
          "difference between the imported rules and what the catalog needs.\n\n";
 }
 

@@ -54,6 +54,10 @@ struct TargetOptions {
   std::string prefix_list_id;
   int prefix_list_max_entries = 0; // weight of a prefix-list reference (0 = #supernets)
   std::string name_prefix = "oah"; // Azure/GCP rule names
+  // Azure/GCP: characters kept free in every rule name, so the allowlist resource can
+  // insert its allowlist id after the prefix ("oah-k3x9..." ) and stay within the
+  // platform's name limit. Keys are rendered without the id.
+  int name_reserve = 0;
   int priority_from = 0, priority_to = 0;  // Azure range; GCP: priority_from used as is
   // Azure: priorities already held by rules of this allowlist (rule key -> priority). A
   // rule whose key is listed keeps its priority when it is free and inside the range, so

@@ -53,9 +53,9 @@ const PlatformProfile& ProfileFor(Platform p) {
     x.max_prefixes_per_rule = 4000;
     x.max_rules_total = 1000;
     x.max_name_length = 80;
-    // Azure allows 140; the backend appends " [oah:<owner>]" (owner <= 32 chars) as the
-    // ownership marker, so the rendered text keeps 39 characters free.
-    x.max_description_length = 101;
+    // Azure allows 140; the backend appends " [oah:<owner>:<allowlist id>]" (owner <= 32
+    // chars, id 8) as the ownership marker, so the rendered text keeps 48 characters free.
+    x.max_description_length = 92;
     x.one_range_per_rule = false;
     x.multi_protocol_rule = false;
     return x;

@@ -34,8 +34,9 @@ std::string PortsText(net::Transport t, const std::vector<net::PortRange>& range
 // restricts the character set).
 std::string Describe(const Resolved& r, const std::vector<int>& rows, const std::string& what,
                      size_t max_len);
-// Service ids and row ids of `rows` (indices into Resolved::rows, sorted), in document
-// order without duplicates.
+// Service ids and row ids of `rows` (indices into Resolved::rows), sorted by id without
+// duplicates: canonical, whatever order the resolver reached them in. Describe lists the
+// rows in the same order.
 std::vector<std::string> ServicesOf(const Resolved& r, const std::vector<int>& rows);
 std::vector<std::string> RowIdsOf(const Resolved& r, const std::vector<int>& rows);
 std::vector<int> RowsOf(const TransportRanges& t);

@@ -72,7 +72,7 @@ Result<Compiled> RenderAzure(const Resolved& resolved, std::vector<Group> groups
           if (port_chunks.size() > 1) name += "-p" + std::to_string(pi + 1);
           if (cidr_chunks.size() > 1) name += "-a" + std::to_string(ci + 1);
           net::FirewallRule r;
-          r.name = SafeName(name, size_t(prof.max_name_length), false);
+          r.name = SafeName(name, size_t(prof.max_name_length - std::max(0, target.name_reserve)), false);
           r.key = r.name;
           r.direction = g.direction;
           std::vector<net::PortRange> pr;

@@ -83,20 +83,36 @@ std::string PortsText(net::Transport t, const std::vector<net::PortRange>& range
   return s;
 }
 
-// Row indices are in resolution order, which is document order, and each service's rows
-// are contiguous: so neither list needs sorting, and adjacent duplicates are the only ones.
+// Canonical order: by row id (and service id), whatever order the resolver reached the
+// rows in. Two selections that resolve to the same rows then give the same descriptions
+// and provenance lists, so a rule changes only when what it allows or serves changes.
+namespace {
+std::vector<int> ByRowId(const Resolved& r, const std::vector<int>& rows) {
+  std::vector<int> out = rows;
+  std::sort(out.begin(), out.end(), [&](int a, int b) {
+    const auto& x = r.rows[a];
+    const auto& y = r.rows[b];
+    return x.row != y.row ? x.row < y.row : x.service < y.service;
+  });
+  out.erase(std::unique(out.begin(), out.end(), [&](int a, int b) { return r.rows[a].row == r.rows[b].row; }),
+            out.end());
+  return out;
+}
+}  // namespace
+
 std::vector<std::string> ServicesOf(const Resolved& r, const std::vector<int>& rows) {
   std::vector<std::string> out;
-  for (int i : rows) {
-    if (out.empty() || out.back() != r.rows[i].service) out.push_back(r.rows[i].service);
-  }
+  out.reserve(rows.size());
+  for (int i : rows) out.push_back(r.rows[i].service);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
 std::vector<std::string> RowIdsOf(const Resolved& r, const std::vector<int>& rows) {
   std::vector<std::string> out;
   out.reserve(rows.size());
-  for (int i : rows) out.push_back(r.rows[i].row);
+  for (int i : ByRowId(r, rows)) out.push_back(r.rows[i].row);
   return out;
 }
 
@@ -115,8 +131,9 @@ std::vector<std::string> CidrStrings(const std::vector<net::Cidr>& v) {
   return out;
 }
 
-std::string Describe(const Resolved& r, const std::vector<int>& rows, const std::string& what,
+std::string Describe(const Resolved& r, const std::vector<int>& rows_in, const std::string& what,
                      size_t max_len) {
+  const std::vector<int> rows = ByRowId(r, rows_in);
   bool classes[3] = {false, false, false};
   for (int i : rows) classes[int(r.rows[i].traffic_class)] = true;
   // The tail is ": <classes> <what>"; built in place, without temporaries.

@@ -70,7 +70,7 @@ Result<Compiled> RenderGcp(const Resolved& resolved, std::vector<Group> groups,
       net::FirewallRule r;
       std::string name = base;
       if (chunks > 1) name += "-a" + std::to_string(ci + 1);
-      r.name = SafeName(name, size_t(prof.max_name_length), true);
+      r.name = SafeName(name, size_t(prof.max_name_length - std::max(0, target.name_reserve)), true);
       r.key = r.name;
       r.direction = g.direction;
       r.allowed = allowed;

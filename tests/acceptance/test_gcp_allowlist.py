@@ -133,3 +133,33 @@ def test_destroy_leaves_only_foreign_rules(ws, gcp, gcp_fake):
     ws.apply()
     ws.destroy()
     assert [f["name"] for f in gcp.firewalls(net)] == [f"corp-{net[-6:]}"]
+
+
+def test_lost_insert_answer_and_failing_reread_are_settled_by_the_next_refresh(ws, gcp, gcp_fake):
+    network = gcp.create_network()
+    ws.write(config(gcp_fake, network, ["video"]).replace(gcp_provider_block(gcp_fake),
+                                                          gcp_provider_block(gcp_fake, 2)))
+    ws.init()
+    control = gcp_fake["control"]
+    # The first insert lands but its answer is lost, on every retry too (the retries carry the
+    # same requestId, so they do not insert twice); reading any single firewall then fails.
+    clouds.inject_fault(control, kind="drop", after=True, method="POST", path="/global/firewalls", count=3)
+    clouds.inject_fault(control, kind="5xx", method="GET", path="/global/firewalls/", count=60)
+    try:
+        r = ws.apply(check=False)
+    finally:
+        status, body, _ = clouds.http_json("DELETE", control)
+        assert status < 300, body
+    assert r.returncode == 1, r.describe()
+    values = ws.resource_values(ADDRESS)
+    maybe = {v["name"] for v in values["rules"].values() if v["remote_id"] == "unconfirmed"}
+    assert maybe, r.describe()
+    # Nothing forgotten: every firewall that exists is in state (some only as unconfirmed).
+    assert {f["name"] for f in owned(gcp, network)} <= {v["name"] for v in values["rules"].values()}
+    ws.apply("-refresh-only")
+    assert all(v["remote_id"] != "unconfirmed" for v in ws.resource_values(ADDRESS)["rules"].values())
+    assert {f["name"] for f in owned(gcp, network)} == {
+        v["name"] for v in ws.resource_values(ADDRESS)["rules"].values()}
+    ws.apply()
+    assert_cloud_matches_state(ws, gcp, network)
+    assert ws.plan().returncode == 0

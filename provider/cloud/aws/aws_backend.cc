@@ -40,7 +40,20 @@ void DefaultSleep(std::chrono::milliseconds d) { std::this_thread::sleep_for(d);
 
 bool IsOwned(const SecurityGroupRule& r, const AwsTarget& t) {
   auto v = r.TagValue(t.owner_tag_key);
-  return v && *v == t.owner_tag_value;
+  if (!v || *v != t.owner_tag_value) return false;
+  auto id = r.TagValue(t.id_tag_key);
+  return id.value_or("") == t.allowlist_id;
+}
+
+// Marked by some allowlist (ours or another): carries the owner tag.
+bool HasMarker(const SecurityGroupRule& r, const AwsTarget& t) { return r.TagValue(t.owner_tag_key).has_value(); }
+
+// Lost answers and server errors leave it open whether the call took effect.
+bool Ambiguous(const Error& e) {
+  // No answer at all, or an internal server error; throttling and "busy" answers say the
+  // request was refused.
+  return (e.code == ErrorCode::kUnavailable && (e.http_status == 0 || e.http_status == 500)) ||
+         e.code == ErrorCode::kDeadlineExceeded || e.code == ErrorCode::kDataLoss || e.code == ErrorCode::kCancelled;
 }
 
 bool SameExceptDescription(const FirewallRule& a, const FirewallRule& b) {
@@ -213,6 +226,12 @@ Result<LiveState> AwsBackend::Read(const std::atomic<bool>* cancel) {
         if (!IsOwned(r, target_)) {
           bool v6 = !r.cidr_ipv6.empty();
           (r.is_egress ? (v6 ? usage.egress_v6 : usage.egress_v4) : (v6 ? usage.ingress_v6 : usage.ingress_v4))++;
+          if (HasMarker(r, target_)) {
+            LiveRule o{ToFirewallRule(r, target_.key_tag_key, static_cast<int>(i)), r.id, ""};
+            o.owner = r.TagValue(target_.owner_tag_key).value_or("");
+            o.allowlist_id = r.TagValue(target_.id_tag_key).value_or("");
+            state.others.push_back(std::move(o));
+          }
           continue;
         }
         state.owned.push_back(LiveRule{ToFirewallRule(r, target_.key_tag_key, static_cast<int>(i)), r.id, ""});
@@ -250,10 +269,24 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   }
   std::vector<IpPermission> list;
   for (auto& [k, p] : perms) list.push_back(std::move(p));
-  const std::vector<Tag> tags = {{target_.owner_tag_key, target_.owner_tag_value}};
+  std::vector<Tag> tags = {{target_.owner_tag_key, target_.owner_tag_value}};
+  if (!target_.allowlist_id.empty()) tags.push_back({target_.id_tag_key, target_.allowlist_id});
+  // Created or not, we cannot tell: record them as unconfirmed so the next refresh settles
+  // them (adopted when present, dropped when not). Never forgotten.
+  auto unconfirmed = [&](const std::vector<Desired>& ds) {
+    for (const auto& d : ds) {
+      LiveRule lr{d.rule, "", ""};
+      lr.unconfirmed = true;
+      lr.owner = target_.owner_tag_value;
+      lr.allowlist_id = target_.allowlist_id;
+      created->push_back(std::move(lr));
+    }
+  };
   const RuleDirection dir = egress ? RuleDirection::kEgress : RuleDirection::kIngress;
 
-  auto adopt = [&](const std::vector<SecurityGroupRule>& rules, std::vector<Desired>* remaining) -> Status {
+  // from_answer: `rules` come from our own Authorize answer (ours by construction).
+  auto adopt = [&](const std::vector<SecurityGroupRule>& rules, std::vector<Desired>* remaining,
+                   bool from_answer = false) -> Status {
     std::map<std::string, const SecurityGroupRule*> by_sig;
     for (const auto& r : rules) by_sig[SignatureOf(r)] = &r;
     std::optional<Error> foreign;
@@ -264,7 +297,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
         continue;
       }
       const SecurityGroupRule& r = *it->second;
-      if (remaining && !IsOwned(r, target_)) {
+      if (remaining && !from_answer && !IsOwned(r, target_)) {
         if (!foreign) {
           foreign = MakeError(ErrorCode::kAlreadyExists,
                               "a rule with the same content already exists in " + gid + " (" + r.id +
@@ -299,17 +332,27 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
     // exist, so find the missing ids with one listing of the group.
     log::Debug("aws: authorize answer lists fewer rules than sent; reading the group",
                {{"group", gid}, {"sent", std::to_string(batch.size())}, {"got", std::to_string(res->size())}});
+    std::vector<Desired> not_in_answer;
+    {
+      Status s = adopt(*res, &not_in_answer, /*from_answer=*/true);
+      if (!s.ok()) return s;
+    }
     bool exists = true;
     auto listed = ListGroup(gi, cancel, &exists);
-    if (!listed.ok()) return listed.error();
-    std::vector<SecurityGroupRule> all = *res;
+    if (!listed.ok()) {
+      unconfirmed(not_in_answer);  // created, but their ids are unknown
+      return listed.error();
+    }
+    std::vector<SecurityGroupRule> all;
     for (const auto& r : *listed) {
       if (IsOwned(r, target_)) all.push_back(r);
     }
     std::vector<Desired> missing;
+    batch = not_in_answer;
     Status s = adopt(all, &missing);
     if (!s.ok()) return s;
     if (!missing.empty()) {
+      unconfirmed(missing);
       return MakeError(ErrorCode::kDataLoss, std::to_string(missing.size()) + " rule(s) authorized in " + gid +
                                                  " are neither in the answer nor in the group's listing",
                        "rule " + missing[0].rule.key);
@@ -317,8 +360,9 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
     return Status::Ok();
   }
   Error err = res.error();
-  if (err.code == ErrorCode::kCancelled || err.code == ErrorCode::kInvalidArgument ||
-      err.code == ErrorCode::kPermissionDenied || depth >= 2) {
+  if (err.code == ErrorCode::kInvalidArgument || err.code == ErrorCode::kPermissionDenied) return err;
+  if (err.code == ErrorCode::kCancelled || depth >= 2) {
+    if (Ambiguous(err)) unconfirmed(batch);
     return err;
   }
   if (err.code == ErrorCode::kResourceExhausted) {
@@ -331,7 +375,17 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   // Duplicate, or we never heard back: the rules may exist now. Re-read and adopt ours.
   bool exists = true;
   auto listed = ListGroup(gi, cancel, &exists);
-  if (!listed.ok()) return err;
+  if (!listed.ok()) {
+    // A duplicate may be our own earlier attempt whose answer was lost (a retried call):
+    // as unknown as a lost answer.
+    if (Ambiguous(err) || err.code == ErrorCode::kAlreadyExists) {
+      unconfirmed(batch);
+      err.message += " (the answer was lost and re-reading " + gid + " failed too: " + listed.error().message +
+                     "; the " + std::to_string(batch.size()) +
+                     " rule(s) sent may exist and are recorded as unconfirmed until the next refresh)";
+    }
+    return err;
+  }
   if (!exists) {
     Error gone = MakeError(ErrorCode::kNotFound, "security group " + gid + " no longer exists");
     gone.remote_code = "InvalidGroup.NotFound";
@@ -344,10 +398,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   if (err.code == ErrorCode::kAlreadyExists && remaining.size() == batch.size()) {
     return err;  // duplicate of something we cannot see: do not loop
   }
-  if (err.code != ErrorCode::kAlreadyExists && err.code != ErrorCode::kUnavailable &&
-      err.code != ErrorCode::kDeadlineExceeded && err.code != ErrorCode::kDataLoss) {
-    return err;
-  }
+  if (err.code != ErrorCode::kAlreadyExists && !Ambiguous(err)) return err;
   return CreateBatch(gi, egress, std::move(remaining), created, cancel, depth + 1);
 }
 
@@ -357,8 +408,10 @@ ApplyOutcome AwsBackend::Apply(const LiveState& before, const std::vector<Change
   const int start = client_->api_calls();
   std::map<std::string, LiveRule> live;  // by remote id
   for (const auto& r : before.owned) live[r.remote_id] = r;
+  std::vector<LiveRule> maybe;  // created or not: unknown (lost answer, failed re-read)
   auto finish = [&](std::optional<Error> error) {
     for (auto& [id, r] : live) out.owned_after.push_back(r);
+    for (auto& r : maybe) out.owned_after.push_back(r);
     std::sort(out.owned_after.begin(), out.owned_after.end(), [](const LiveRule& a, const LiveRule& b) {
       return a.rule.key != b.rule.key ? a.rule.key < b.rule.key : a.remote_id < b.remote_id;
     });
@@ -402,8 +455,9 @@ ApplyOutcome AwsBackend::Apply(const LiveState& before, const std::vector<Change
     creates[{c.desired.group_index, c.desired.direction == net::Direction::kEgress}].push_back(*d);
   }
 
-  // 1. Revokes first, so a re-created identical rule does not collide with itself.
-  for (auto& [k, ids] : revokes) {
+  // Revokes, batched per group and direction.
+  auto run_revokes = [&](std::map<std::pair<int, bool>, std::vector<std::string>>& batches) -> Status {
+  for (auto& [k, ids] : batches) {
     const std::string& gid = target_.group_ids[k.first];
     const RuleDirection dir = k.second ? RuleDirection::kEgress : RuleDirection::kIngress;
     for (size_t i = 0; i < ids.size(); i += chunk) {
@@ -425,11 +479,55 @@ ApplyOutcome AwsBackend::Apply(const LiveState& before, const std::vector<Change
         for (const auto& id : part) live.erase(id);  // the group and its rules are gone
         continue;
       }
-      if (!s.ok()) return finish(s.error());
+      if (!s.ok()) return s;
       for (const auto& id : part) live.erase(id);
     }
   }
 
+    return Status::Ok();
+  };
+
+  // A revoke whose content a create re-adds in the same group goes first (EC2 refuses a
+  // duplicate); every other revoke waits until the creates are done: create before delete.
+  std::map<std::pair<int, bool>, std::vector<std::string>> early, late;
+  {
+    std::set<std::string> create_sigs;
+    for (auto& [k, list] : creates)
+      for (const auto& d : list) create_sigs.insert(std::to_string(k.first) + "|" + d.signature);
+    for (auto& [k, ids] : revokes) {
+      for (const auto& id : ids) {
+        const FirewallRule& cur = live[id].rule;
+        std::string sig;
+        if (cur.allowed.size() == 1 && cur.allowed[0].ports.size() == 1) {
+          std::string peer = !cur.remote_prefix_list.empty() ? cur.remote_prefix_list
+                             : cur.remote_cidrs.empty() ? "" : cur.remote_cidrs[0];
+          sig = std::to_string(k.first) + "|" +
+                Signature(k.second, net::TransportName(cur.allowed[0].transport), cur.allowed[0].ports[0].from,
+                          cur.allowed[0].ports[0].to, peer);
+        }
+        (create_sigs.count(sig) ? early : late)[k].push_back(id);
+      }
+    }
+  }
+  if (Status s = run_revokes(early); !s.ok()) return finish(s.error());
+
+  // 1. Creates, batched per group and direction.
+  expect_ids_.clear();
+  for (auto& [k, list] : creates) {
+    for (size_t i = 0; i < list.size(); i += chunk) {
+      std::vector<Desired> part(list.begin() + i, list.begin() + std::min(list.size(), i + chunk));
+      std::vector<LiveRule> created;
+      Status s = CreateBatch(k.first, k.second, std::move(part), &created, cancel, 0);
+      for (auto& r : created) {
+        if (r.unconfirmed) {
+          maybe.push_back(r);
+        } else {
+          live[r.remote_id] = r;
+        }
+      }
+      if (!s.ok()) return finish(s.error());
+    }
+  }
   // 2. Description-only updates keep the rule id.
   for (auto& [gi, list] : modifies) {
     for (size_t i = 0; i < list.size(); i += chunk) {
@@ -449,17 +547,8 @@ ApplyOutcome AwsBackend::Apply(const LiveState& before, const std::vector<Change
     }
   }
 
-  // 3. Creates, batched per group and direction.
-  expect_ids_.clear();
-  for (auto& [k, list] : creates) {
-    for (size_t i = 0; i < list.size(); i += chunk) {
-      std::vector<Desired> part(list.begin() + i, list.begin() + std::min(list.size(), i + chunk));
-      std::vector<LiveRule> created;
-      Status s = CreateBatch(k.first, k.second, std::move(part), &created, cancel, 0);
-      for (auto& r : created) live[r.remote_id] = r;
-      if (!s.ok()) return finish(s.error());
-    }
-  }
+  // 3. The remaining revokes.
+  if (Status s = run_revokes(late); !s.ok()) return finish(s.error());
   return finish(std::nullopt);
 }
 

@@ -1,8 +1,9 @@
 // FirewallBackend for AWS: the allowlist's rules live in one or more VPC security groups
 // (FirewallRule.group_index picks the group) as individual security-group rules.
 //
-// Ownership: every rule we create is tagged owner_tag_key=owner_tag_value (written in
-// the Authorize call itself via TagSpecifications, so batching is kept) and gets a
+// Ownership: every rule we create is tagged owner_tag_key=owner_tag_value and
+// id_tag_key=allowlist_id (written in the Authorize call itself via TagSpecifications, so
+// batching is kept) and gets a
 // readable description. The rule key is recovered on Read from the key tag when present,
 // else derived from the rule's content as "<egress|ingress> <tcp|udp>/<ports> <peer>"
 // (DerivedRuleKey: the same form the AWS renderer uses for its keys). The key tag is
@@ -12,10 +13,13 @@
 //
 // Read: one paginated DescribeSecurityGroupRules per group; a group whose listing is
 // empty is checked with DescribeSecurityGroups (InvalidGroup.NotFound -> target_exists
-// = false). Apply: revokes batched per group and direction (≤100 ids per call),
-// description-only updates via ModifySecurityGroupRules, creates via batched Authorize
-// (≤100 rules per call); InvalidPermission.Duplicate and lost answers are reconciled by
-// re-reading the group and adopting rules that carry our owner tag.
+// = false). Apply, create before delete: creates via batched Authorize (≤100 rules per
+// call) first, then description-only updates via ModifySecurityGroupRules, then revokes
+// batched per group and direction (≤100 ids per call); a revoke goes first only when a
+// create re-adds the same content (EC2 refuses duplicates). So a failure at any point
+// leaves at least the rules that existed before. InvalidPermission.Duplicate and lost
+// answers are reconciled by re-reading the group and adopting rules that carry our tags;
+// when that re-read fails too, the batch is reported as unconfirmed (never forgotten).
 //
 // Not thread-safe per instance (the resource serialises operations per target).
 #pragma once
@@ -39,8 +43,12 @@ struct AwsTarget {
   std::vector<std::string> group_ids;
   std::string region;
   std::string owner_tag_key = "office-at-hand:allowlist";
-  std::string owner_tag_value;  // the allowlist id
+  std::string owner_tag_value;  // the owner
   std::string key_tag_key = "office-at-hand:rule";
+  // The allowlist's id, written as a second tag; a rule is ours when both tags match (no
+  // id tag and an empty allowlist_id: a rule of the first format, owner tag only).
+  std::string id_tag_key = "office-at-hand:allowlist-id";
+  std::string allowlist_id;
 };
 
 // Everything needed to build an Ec2Client from provider settings.

@@ -59,6 +59,27 @@ bool SameRemote(const net::FirewallRule& a, const net::FirewallRule& b) {
          a.description == b.description && a.priority == b.priority;
 }
 
+// Lost answers and server errors leave it open whether a write took effect.
+bool Ambiguous(const Error& e) {
+  // No answer at all, or an internal server error; throttling and "busy" answers say the
+  // request was refused.
+  return (e.code == ErrorCode::kUnavailable && (e.http_status == 0 || e.http_status == 500)) ||
+         e.code == ErrorCode::kDeadlineExceeded || e.code == ErrorCode::kDataLoss || e.code == ErrorCode::kCancelled;
+}
+
+// The first allowlist marker "[oah:<owner>]" or "[oah:<owner>:<id>]" in a description.
+bool ParseMarker(const std::string& d, std::string* owner, std::string* id) {
+  size_t at = d.find("[oah:");
+  if (at == std::string::npos) return false;
+  size_t end = d.find(']', at);
+  if (end == std::string::npos) return false;
+  std::string inner = d.substr(at + 5, end - at - 5);
+  size_t colon = inner.find(':');
+  *owner = inner.substr(0, colon);
+  *id = colon == std::string::npos ? "" : inner.substr(colon + 1);
+  return !owner->empty();
+}
+
 const char* AzureDirection(net::Direction d) {
   return d == net::Direction::kEgress ? "Outbound" : "Inbound";
 }
@@ -233,10 +254,18 @@ Result<LiveState> AzureBackend::ReadInternal(const std::atomic<bool>* cancel) {
       lr.remote_id = r.id;
       lr.etag = r.etag;
       st.owned.push_back(std::move(lr));
-    } else if (EqualsIgnoreCase(r.direction, "Outbound")) {
+      continue;
+    }
+    if (EqualsIgnoreCase(r.direction, "Outbound")) {
       st.foreign_priorities_egress.push_back(r.priority);
     } else {
       st.foreign_priorities_ingress.push_back(r.priority);
+    }
+    LiveRule other;
+    if (ParseMarker(r.description, &other.owner, &other.allowlist_id)) {
+      other.rule = FromSecurityRule(r);
+      other.remote_id = r.id;
+      st.others.push_back(std::move(other));
     }
   }
   std::sort(st.owned.begin(), st.owned.end(),
@@ -273,6 +302,7 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
   ApplyOutcome out;
   std::map<std::string, LiveRule> live;  // owned rules as we believe them now, by name
   for (const auto& lr : before.owned) live[lr.rule.name.empty() ? lr.rule.key : lr.rule.name] = lr;
+  std::vector<LiveRule> maybe;  // creates whose outcome is unknown (lost answer)
 
   // Validate everything before the first write: a bad rule must not leave a half-applied set.
   struct Planned {
@@ -590,7 +620,16 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
         create = false;
       }
       Status s = write_rule(c.desired, create);
-      if (!s.ok()) out.error = s.error();
+      if (!s.ok()) {
+        const Error& e = s.error();
+        if (create && Ambiguous(e)) {  // a lost answer: the rule may exist; settled by refresh
+          LiveRule lr;
+          lr.rule = FromSecurityRule(c.desired);
+          lr.unconfirmed = true;
+          maybe.push_back(std::move(lr));
+        }
+        out.error = e;
+      }
     }
   }
 
@@ -600,6 +639,7 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
     out.owned_after = std::move(after->owned);
   } else {
     for (auto& [n, l] : live) out.owned_after.push_back(l);
+    for (auto& l : maybe) out.owned_after.push_back(l);  // settled by the next refresh
     if (!out.error) out.error = after.error();
   }
   out.api_calls = ArmClient::CallsOnThisThread() - calls0;

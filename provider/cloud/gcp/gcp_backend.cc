@@ -45,6 +45,19 @@ bool Ambiguous(const Error& e) {
          e.code == ErrorCode::kDataLoss;
 }
 
+// The first allowlist marker "[oah:<owner>]" or "[oah:<owner>:<id>]" in a description.
+bool ParseMarker(const std::string& d, std::string* owner, std::string* id) {
+  size_t at = d.find("[oah:");
+  if (at == std::string::npos) return false;
+  size_t end = d.find(']', at);
+  if (end == std::string::npos) return false;
+  std::string inner = d.substr(at + 5, end - at - 5);
+  size_t colon = inner.find(':');
+  *owner = inner.substr(0, colon);
+  *id = colon == std::string::npos ? "" : inner.substr(colon + 1);
+  return !owner->empty();
+}
+
 void SortTransports(std::vector<net::TransportPorts>* allowed) {
   std::sort(allowed->begin(), allowed->end(), [](const auto& a, const auto& b) {
     return std::tie(a.transport, a.ports) < std::tie(b.transport, b.ports);
@@ -265,10 +278,22 @@ Result<LiveState> GcpBackend::Read(const std::atomic<bool>* cancel) {
   for (const auto& f : all) {
     Firewall n = f;
     NormalizeFirewall(&n);
-    if (n.network == network_path_ || "projects/" + target_.project + "/" + n.network == network_path_) {
-      network_seen = true;
+    const bool in_network =
+        n.network == network_path_ || "projects/" + target_.project + "/" + n.network == network_path_;
+    if (in_network) network_seen = true;
+    if (auto live = ToLiveRule(f)) {
+      state.owned.push_back(std::move(*live));
+      continue;
     }
-    if (auto live = ToLiveRule(f)) state.owned.push_back(std::move(*live));
+    LiveRule other;
+    if (in_network && ParseMarker(f.description, &other.owner, &other.allowlist_id)) {
+      other.rule.key = other.rule.name = n.name;
+      other.rule.direction = n.direction == "EGRESS" ? net::Direction::kEgress : net::Direction::kIngress;
+      other.rule.remote_cidrs = n.direction == "EGRESS" ? n.destination_ranges : n.source_ranges;
+      other.rule.priority = n.priority;
+      other.remote_id = n.self_link;
+      state.others.push_back(std::move(other));
+    }
   }
   if (!network_seen) {
     // A listed firewall in the network proves the network exists; otherwise (nothing
@@ -292,8 +317,11 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
   int calls_before = client_ ? client_->api_calls() : 0;
   std::map<std::string, LiveRule> owned;
   for (const auto& l : before.owned) owned[l.rule.name.empty() ? l.rule.key : l.rule.name] = l;
+  std::map<std::string, LiveRule> maybe;  // creates whose outcome is unknown (lost answer)
   auto finish = [&]() {
     for (auto& [name, l] : owned) out.owned_after.push_back(l);
+    for (auto& [name, l] : maybe)
+      if (!owned.count(name)) out.owned_after.push_back(l);
     std::sort(out.owned_after.begin(), out.owned_after.end(),
               [](const LiveRule& a, const LiveRule& b) { return a.rule.key < b.rule.key; });
     out.api_calls = client_ ? client_->api_calls() - calls_before : 0;
@@ -363,6 +391,7 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
     return l;
   };
   // After an ambiguous failure, look at the firewall to learn what is true.
+  // Returns false when the firewall could not be read (the outcome stays unknown).
   auto settle = [&](const std::string& name) {
     auto got = client_->GetFirewall(name, nullptr);
     if (got.ok()) {
@@ -371,8 +400,10 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
       }
     } else if (got.error().code == ErrorCode::kNotFound) {
       owned.erase(name);
+    } else {
+      return false;  // keep our previous belief
     }
-    // Any other error: keep our previous belief.
+    return true;
   };
   auto cancelled = [&] { return cancel != nullptr && cancel->load(); };
 
@@ -480,6 +511,15 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
               fail(p.error());
               return;
             }
+            if (!got.ok() && got.error().code != ErrorCode::kNotFound) {
+              // Most likely our own earlier attempt (a retried insert whose answer was
+              // lost), but it cannot be read: unconfirmed, settled by the next refresh.
+              LiveRule l = live_after(w, "");
+              l.unconfirmed = true;
+              maybe[w.name] = l;
+              fail(e);
+              return;
+            }
             Error foreign = e;
             foreign.message = "firewall " + w.name +
                               " already exists and is not owned by this allowlist (its description "
@@ -487,7 +527,13 @@ ApplyOutcome GcpBackend::Apply(const LiveState& before, const std::vector<Change
             fail(foreign);
             return;
           }
-          if (Ambiguous(e)) settle(w.name);
+          if (Ambiguous(e) && !settle(w.name)) {
+            // Created or not, we cannot tell: recorded as unconfirmed, settled by the next
+            // refresh, never forgotten.
+            LiveRule l = live_after(w, "");
+            l.unconfirmed = true;
+            maybe[w.name] = l;
+          }
           fail(e);
         });
   }

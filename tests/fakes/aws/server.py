@@ -31,7 +31,8 @@ Starts moto (ThreadedMotoServer) on 127.0.0.1:<ephemeral> and, in front of it, a
 
 Control (on the proxy):
   POST /_fault  {"kind": "...", "count": N, "action": "AuthorizeSecurityGroupEgress",
-                 "delay_ms": 2000}          -> {"queued": [...]}
+                 "delay_ms": 2000, "skip": K} -> {"queued": [...]}
+                (skip: the first K matching calls pass untouched before the fault applies)
   GET  /_stats  -> {"total": n, "actions": {Action: n}, "forwarded": {Action: n},
                     "faults_injected": {kind: n}, "rejected": n, "pending_faults": [...],
                     "invalid": {Code: n}, "invalid_requests": ["Action: Code: message", ...],
@@ -127,6 +128,9 @@ class State:
         with self.lock:
             for f in self.faults:
                 if f["count"] > 0 and (not f.get("action") or f["action"] == action):
+                    if f.get("skip", 0) > 0:  # let the first `skip` matching calls through
+                        f["skip"] -= 1
+                        continue
                     f["count"] -= 1
                     kind = f["kind"]
                     self.faults_injected[kind] = self.faults_injected.get(kind, 0) + 1
@@ -214,7 +218,8 @@ def make_handler(state):
                         raise ValueError("kind must be one of %s" % (kinds,))
                     fault = {"kind": spec["kind"], "count": int(spec.get("count", 1)),
                              "action": spec.get("action") or "",
-                             "delay_ms": int(spec.get("delay_ms", 2000))}
+                             "delay_ms": int(spec.get("delay_ms", 2000)),
+                             "skip": int(spec.get("skip", 0))}
                 except (ValueError, TypeError) as e:
                     return self._json(400, {"error": str(e)})
                 with state.lock:

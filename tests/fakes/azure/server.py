@@ -23,10 +23,10 @@ Actions style OIDC request endpoint.
 
 Test control (no auth): POST /_fault {"kind": "throttle|5xx|busy|retryable|drop|drop_before|
 slow|op_failed|op_canceled", "count": N, "method": "PUT", "path_kind": "rule",
-"delay_ms": 2000}; GET /_stats; POST /_stats/reset. op_failed: the write is accepted and its
-operation ends Failed (the rule keeps the new content with provisioningState Failed);
-op_canceled: the operation ends Canceled (superseded: the rule's earlier content stays, a
-created rule is gone).
+"delay_ms": 2000}; DELETE /_fault drops pending faults; GET /_stats; POST /_stats/reset.
+op_failed: the write is accepted and its operation ends Failed (the rule keeps the new content
+with provisioningState Failed); op_canceled: the operation ends Canceled (superseded: the rule's
+earlier content stays, a created rule is gone).
 
 Prints ONE JSON line when ready, then serves until stdin closes or SIGTERM.
 All listening is on 127.0.0.1 with an ephemeral port.
@@ -242,6 +242,10 @@ class Handler(BaseHTTPRequestHandler):
                 with st.lock:
                     st.faults.append(spec)
                 return self._send(200, {"queued": spec})
+            if path == "/_fault" and method == "DELETE":  # drops pending faults
+                with st.lock:
+                    st.faults.clear()
+                return self._send(200, {})
             if path == "/_stats" and method == "GET":
                 with st.lock:
                     return self._send(200, dict(st.stats))
