@@ -25,6 +25,8 @@ Starts moto (ThreadedMotoServer) on 127.0.0.1:<ephemeral> and, in front of it, a
 Control (on the proxy):
   POST /_fault  {"kind": "...", "count": N, "action": "AuthorizeSecurityGroupEgress",
                  "delay_ms": 2000}          -> {"queued": [...]}
+                "rate": 0.1, "seed": 7 (optional): each matching request is faulted with that
+                probability, seeded; "count" then caps the faults injected
   GET  /_stats  -> {"total": n, "actions": {Action: n}, "forwarded": {Action: n},
                     "faults_injected": {kind: n}, "rejected": n, "pending_faults": [...]}
   POST /_clear_faults -> drops pending faults
@@ -44,6 +46,7 @@ import http.server
 import json
 import logging
 import os
+import random
 import re
 import signal
 import socketserver
@@ -72,6 +75,13 @@ def ec2_error(code, message):
             % (code, message, code)).encode()
 
 
+def _draw(f):
+    """A fault with "rate" hits each matching request with that probability, drawn from
+    (seed, draw number) so a run is reproducible for a given request order."""
+    f["draws"] += 1
+    return random.Random("%s:%d" % (f["seed"], f["draws"])).random() < f["rate"]
+
+
 class State:
     def __init__(self, keys, moto_host, moto_port):
         self.lock = threading.Lock()
@@ -91,6 +101,8 @@ class State:
         with self.lock:
             for f in self.faults:
                 if f["count"] > 0 and (not f.get("action") or f["action"] == action):
+                    if f.get("rate") is not None and not _draw(f):
+                        continue
                     f["count"] -= 1
                     kind = f["kind"]
                     self.faults_injected[kind] = self.faults_injected.get(kind, 0) + 1
@@ -179,6 +191,8 @@ def make_handler(state):
                     fault = {"kind": spec["kind"], "count": int(spec.get("count", 1)),
                              "action": spec.get("action") or "",
                              "delay_ms": int(spec.get("delay_ms", 2000))}
+                    if spec.get("rate") is not None:  # seeded random faults (see _draw)
+                        fault.update(rate=float(spec["rate"]), seed=spec.get("seed", 0), draws=0)
                 except (ValueError, TypeError) as e:
                     return self._json(400, {"error": str(e)})
                 with state.lock:

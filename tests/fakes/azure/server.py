@@ -14,7 +14,9 @@ token minted by this server's fake OIDC issuer), a fake IMDS endpoint, and a Git
 Actions style OIDC request endpoint.
 
 Test control (no auth): POST /_fault {"kind": "throttle|5xx|busy|retryable|drop|drop_before|
-slow", "count": N, "method": "PUT", "delay_ms": 2000}; GET /_stats; POST /_stats/reset.
+slow", "count": N, "method": "PUT", "delay_ms": 2000, "rate": 0.1, "seed": 7} ("rate": each
+matching request faulted with that probability, seeded); DELETE /_fault clears; GET /_stats;
+POST /_stats/reset.
 
 Prints ONE JSON line when ready, then serves until stdin closes or SIGTERM.
 All listening is on 127.0.0.1 with an ephemeral port.
@@ -27,6 +29,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -226,6 +229,10 @@ class Handler(BaseHTTPRequestHandler):
                 with st.lock:
                     st.faults.append(spec)
                 return self._send(200, {"queued": spec})
+            if path == "/_fault" and method == "DELETE":
+                with st.lock:
+                    cleared, st.faults = st.faults, []
+                return self._send(200, {"cleared": cleared})
             if path == "/_stats" and method == "GET":
                 with st.lock:
                     return self._send(200, dict(st.stats))
@@ -409,6 +416,10 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 if f.get("path_kind") and f["path_kind"] != kind:
                     continue
+                if f.get("rate") is not None:  # seeded: reproducible for a given request order
+                    f["draws"] = f.get("draws", 0) + 1
+                    if random.Random("%s:%d" % (f.get("seed", 0), f["draws"])).random() >= f["rate"]:
+                        continue
                 fault = f
                 break
             if fault is None:

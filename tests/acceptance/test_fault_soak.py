@@ -1,0 +1,118 @@
+"""AccFaultSoak (issues 10 and 20): faulted applies against the AWS, Azure and GCP fakes.
+
+For each cloud, with real OpenTofu (12 faulted applies) and a shorter run with Terraform (3):
+a fixed schedule of creates, service-set changes and destroys, each run while the fake faults
+a seeded random share of requests (10 % or 50 %: throttling, 5xx, connection resets before the
+call and lost answers after the fake performed it). After EVERY faulted apply, whatever its exit
+code, the cloud is compared with state (soak.py): 0 orphans (in the cloud, not in state), 0
+lost (in state, not in the cloud), 0 duplicates; then, after a fault-free refresh, state must
+equal the cloud again. At the end, one clean apply converges and the next plan is empty.
+
+A summary line per cloud and CLI is printed (pytest -rA, junit system-out); on failure the
+assertion carries the per-apply table.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import soak
+
+MAX_RETRIES = 3  # small on purpose: at 50 % many applies fail, which is what is under test
+
+# Service sets per cloud (small: AWS 9/18/27 EC2 rules, Azure/GCP a few named rules).
+SERVICES = {
+    "aws": [["room_connector"], ["video"], ["desktop_softphone"]],
+    "azure": [["room_connector"], ["video", "desktop_softphone"], ["phones"]],
+    "gcp": [["room_connector"], ["video", "desktop_softphone"], ["phones"]],
+}
+
+# (action, service-set index, fault rate). "apply" creates or updates; "destroy" destroys.
+TOFU_SCHEDULE = [
+    ("apply", 0, 0.1), ("apply", 1, 0.1), ("apply", 2, 0.1), ("destroy", 2, 0.1),
+    ("apply", 1, 0.1), ("apply", 0, 0.1),
+    ("apply", 2, 0.5), ("apply", 1, 0.5), ("destroy", 1, 0.5), ("apply", 0, 0.5),
+    ("apply", 2, 0.5), ("destroy", 2, 0.5),
+]
+TERRAFORM_SCHEDULE = [("apply", 0, 0.5), ("apply", 1, 0.5), ("destroy", 1, 0.5)]
+
+CRASH_SIGNS = ("panic:", "plugin crashed", "failed to respond", "Internal provider error")
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "gcp"])
+def test_fault_soak(request, cloud, cli, workspace_factory):
+    info = request.getfixturevalue(f"{cloud}_fake")
+    target = soak.TARGETS[cloud](info)
+    ws = workspace_factory(f"soak-{cloud}")
+    schedule = TOFU_SCHEDULE if cli.name == "tofu" else TERRAFORM_SCHEDULE
+    sets = SERVICES[cloud]
+
+    ws.write(target.config(sets[schedule[0][1]], MAX_RETRIES))
+    ws.init()
+
+    rows: list[str] = []
+    totals = {"applies": 0, "failed": 0, "injected": 0, "orphans": 0, "lost": 0,
+              "duplicates": 0, "after_refresh": 0, "crashes": 0}
+    problems: list[str] = []
+
+    for i, (action, set_index, rate) in enumerate(schedule):
+        ws.write(target.config(sets[set_index], MAX_RETRIES))
+        target.faults_on(rate, seed=f"soak:{cloud}:{cli.name}:{i}")
+        try:
+            run = ws.destroy(check=False) if action == "destroy" else ws.apply(check=False)
+        finally:
+            injected = target.faults_off()
+        totals["applies"] += 1
+        totals["injected"] += sum(injected.values())
+        if run.returncode != 0:
+            totals["failed"] += 1
+        if any(s in run.output for s in CRASH_SIGNS):
+            totals["crashes"] += 1
+            problems.append(f"step {i} ({action}): provider crash\n{run.describe()}")
+
+        diff = target.compare(soak.state_rules(ws))
+        o, lo, d = diff.counts()
+        totals["orphans"] += o
+        totals["lost"] += lo
+        totals["duplicates"] += d
+        if not diff.clean:
+            problems.append(f"step {i} ({action} {sets[set_index]} at {rate:.0%}, exit "
+                            f"{run.returncode}): orphans {diff.orphans} lost {diff.lost} "
+                            f"duplicates {diff.duplicates}\n{run.describe()}")
+
+        # A fault-free refresh: state must then equal the cloud.
+        refresh = ws.apply("-refresh-only", check=False)
+        after = target.compare(soak.state_rules(ws))
+        if refresh.returncode != 0 or not after.clean:
+            totals["after_refresh"] += 1
+            problems.append(f"step {i}: after refresh (exit {refresh.returncode}) orphans "
+                            f"{after.orphans} lost {after.lost} duplicates {after.duplicates}"
+                            + ("" if refresh.returncode == 0 else f"\n{refresh.describe()}"))
+        rows.append(f"  {i:2d} {action:7s} {'+'.join(sets[set_index]):30s} {rate:4.0%} "
+                    f"exit={run.returncode} orphans={o} lost={lo} dups={d}"
+                    f" after-refresh={'ok' if after.clean and refresh.returncode == 0 else 'DIFF'}"
+                    f" faults={','.join(f'{k}:{n}' for k, n in sorted(injected.items()) if n)}")
+
+    # Faults off: one clean apply converges, the cloud equals state, the next plan is empty.
+    ws.write(target.config(sets[schedule[-1][1]], MAX_RETRIES))
+    final = ws.apply(check=False)
+    final_diff = target.compare(soak.state_rules(ws))
+    plan = ws.plan()
+    converged = final.returncode == 0 and final_diff.clean and plan.returncode == 0
+    if not converged:
+        problems.append(f"clean apply exit {final.returncode}, orphans {final_diff.orphans} "
+                        f"lost {final_diff.lost} duplicates {final_diff.duplicates}, "
+                        f"plan -detailed-exitcode {plan.returncode}\n{final.describe()}\n"
+                        f"{plan.describe()}")
+    ws.destroy(check=False)  # leave the shared fake tidy; not part of the figures
+
+    summary = (f"SOAK {cloud} {cli.name}: {totals['applies']} faulted applies, "
+               f"{totals['failed']} failed, {totals['injected']} faults injected, "
+               f"orphans={totals['orphans']} lost={totals['lost']} "
+               f"duplicates={totals['duplicates']} state!=cloud after refresh: "
+               f"{totals['after_refresh']}, crashes={totals['crashes']}, "
+               f"clean apply + empty plan: {'yes' if converged else 'NO'}")
+    print(summary)
+    print("\n".join(rows))
+    assert totals["injected"] > 0, f"no fault was injected: the soak tested nothing\n{summary}"
+    assert not problems, summary + "\n" + "\n".join(rows) + "\n\n" + "\n\n".join(problems)
