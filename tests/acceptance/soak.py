@@ -33,6 +33,8 @@ from tfharness import Workspace, hcl_list, hcl_string
 ADDRESS = "office_at_hand_allowlist.a"
 MARKER = "[oah:"          # Azure/GCP description marker ("[oah:<owner or id>]")
 AWS_TAG_PREFIX = "office-at-hand:"  # AWS tag key marking our rules
+SIP_TRUNK_PEERS = ["203.0.113.0/24"]   # documentation ranges (RFC 5737)
+SFTP_SERVERS = ["203.0.113.9/32"]
 
 
 # ------------------------------------------------------------------ ownership (adapt here)
@@ -94,19 +96,32 @@ class Target:
         self.info = info
 
     def config(self, services: list[str], max_retries: int) -> str:
+        extra = ""
+        if "sip_trunks" in services:
+            extra += f"\n  sip_trunk_peers = {hcl_list(SIP_TRUNK_PEERS)}"
+        if "archiver" in services:
+            extra += f"\n  sftp_server_addresses = {hcl_list(SFTP_SERVERS)}"
         return self.provider_block(max_retries) + f'''
 resource "office_at_hand_allowlist" "a" {{
-  services = {hcl_list(services)}
+  services = {hcl_list(services)}{extra}
   {self.target_block()}
 }}
 '''
 
-    # Faults: each kind at rate p with 1-(1-p)^k = total rate over the k kinds.
-    def faults_on(self, rate: float, seed: str) -> None:
+    # Faults: each kind at rate p with 1-(1-p)^k = total rate over the k kinds. scope "all"
+    # faults every API call (reads included, so many applies stop while reading); "writes"
+    # only the calls that change something (and, on GCP, the operation waits), so that lost
+    # answers and failures land in the middle of a change.
+    write_filters: tuple[dict[str, Any], ...] = ()
+
+    def faults_on(self, rate: float, seed: str, scope: str = "all") -> None:
         per_kind = 1.0 - (1.0 - rate) ** (1.0 / len(self.fault_kinds))
-        for spec in self.fault_kinds:
-            clouds.inject_fault(self.control, count=1_000_000, rate=per_kind,
-                                seed=f"{seed}:{spec['kind']}:{spec.get('after', '')}", **spec)
+        filters = self.write_filters if scope == "writes" else ({},)
+        for flt in filters:
+            for spec in self.fault_kinds:
+                clouds.inject_fault(self.control, count=1_000_000, rate=per_kind,
+                                    seed=f"{seed}:{spec['kind']}:{spec.get('after', '')}:{flt}",
+                                    **spec, **flt)
 
     def faults_off(self) -> dict[str, int]:
         """Clears the faults; returns how many of each kind were injected since faults_on."""
@@ -122,6 +137,9 @@ class AwsTarget(Target):
     # 503 RequestLimitExceeded, 500 InternalError, reset before the call, reset after moto
     # performed it (the lost answer).
     fault_kinds = ({"kind": "throttle"}, {"kind": "5xx"}, {"kind": "drop"}, {"kind": "drop_after"})
+    write_filters = tuple({"action": a} for a in (
+        "AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+        "RevokeSecurityGroupIngress", "ModifySecurityGroupRules", "CreateTags"))
 
     def __init__(self, info: dict[str, Any]):
         super().__init__(info)
@@ -170,6 +188,7 @@ class AzureTarget(Target):
     cloud = "azure"
     # 429 throttled, 500, reset before ARM sees it, reset after ARM performed it.
     fault_kinds = ({"kind": "throttle"}, {"kind": "5xx"}, {"kind": "drop_before"}, {"kind": "drop"})
+    write_filters = ({"method": "PUT"}, {"method": "DELETE"})
 
     def __init__(self, info: dict[str, Any]):
         super().__init__(info)
@@ -230,6 +249,7 @@ class GcpTarget(Target):
     # 429 rateLimitExceeded, 503 backendError, reset before the call, reset after the write.
     fault_kinds = ({"kind": "throttle"}, {"kind": "5xx"}, {"kind": "drop"},
                    {"kind": "drop", "after": True})
+    write_filters = ({"method": "POST"}, {"method": "PATCH"}, {"method": "DELETE"})
 
     def __init__(self, info: dict[str, Any]):
         super().__init__(info)

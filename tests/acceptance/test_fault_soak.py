@@ -1,6 +1,6 @@
 """AccFaultSoak (issues 10 and 20): faulted applies against the AWS, Azure and GCP fakes.
 
-For each cloud, with real OpenTofu (12 faulted applies) and a shorter run with Terraform (3):
+For each cloud, with real OpenTofu (13 faulted applies) and a shorter run with Terraform (3):
 a fixed schedule of creates, service-set changes and destroys, each run while the fake faults
 a seeded random share of requests (10 % or 50 %: throttling, 5xx, connection resets before the
 call and lost answers after the fake performed it). After EVERY faulted apply, whatever its exit
@@ -20,21 +20,25 @@ import soak
 
 MAX_RETRIES = 3  # small on purpose: at 50 % many applies fail, which is what is under test
 
-# Service sets per cloud (small: AWS 9/18/27 EC2 rules, Azure/GCP a few named rules).
+# Service sets per cloud, small: AWS 9/18/27 EC2 rules; Azure 1/5/4 and GCP 1/3/2 named rules
+# (SIP trunk peers and an SFTP server add named rules there, so changes create and delete
+# rules as well as update them).
 SERVICES = {
     "aws": [["room_connector"], ["video"], ["desktop_softphone"]],
-    "azure": [["room_connector"], ["video", "desktop_softphone"], ["phones"]],
-    "gcp": [["room_connector"], ["video", "desktop_softphone"], ["phones"]],
+    "azure": [["room_connector"], ["archiver", "sip_trunks", "video"], ["phones", "sip_trunks"]],
+    "gcp": [["room_connector"], ["archiver", "sip_trunks", "video"], ["phones", "sip_trunks"]],
 }
 
-# (action, service-set index, fault rate). "apply" creates or updates; "destroy" destroys.
+# (action, service-set index, fault rate, scope: "all" API calls or only "writes").
 TOFU_SCHEDULE = [
-    ("apply", 0, 0.1), ("apply", 1, 0.1), ("apply", 2, 0.1), ("destroy", 2, 0.1),
-    ("apply", 1, 0.1), ("apply", 0, 0.1),
-    ("apply", 2, 0.5), ("apply", 1, 0.5), ("destroy", 1, 0.5), ("apply", 0, 0.5),
-    ("apply", 2, 0.5), ("destroy", 2, 0.5),
+    ("apply", 0, 0.1, "all"), ("apply", 1, 0.1, "writes"), ("apply", 2, 0.1, "all"),
+    ("destroy", 2, 0.1, "writes"), ("apply", 1, 0.1, "all"), ("apply", 0, 0.1, "writes"),
+    ("apply", 2, 0.5, "writes"), ("apply", 1, 0.5, "all"), ("destroy", 1, 0.5, "writes"),
+    ("apply", 0, 0.5, "writes"), ("apply", 2, 0.5, "all"), ("apply", 1, 0.5, "writes"),
+    ("destroy", 1, 0.5, "all"),
 ]
-TERRAFORM_SCHEDULE = [("apply", 0, 0.5), ("apply", 1, 0.5), ("destroy", 1, 0.5)]
+TERRAFORM_SCHEDULE = [("apply", 0, 0.5, "writes"), ("apply", 1, 0.5, "all"),
+                      ("destroy", 1, 0.5, "writes")]
 
 CRASH_SIGNS = ("panic:", "plugin crashed", "failed to respond", "Internal provider error")
 
@@ -55,9 +59,9 @@ def test_fault_soak(request, cloud, cli, workspace_factory):
               "duplicates": 0, "after_refresh": 0, "crashes": 0}
     problems: list[str] = []
 
-    for i, (action, set_index, rate) in enumerate(schedule):
+    for i, (action, set_index, rate, scope) in enumerate(schedule):
         ws.write(target.config(sets[set_index], MAX_RETRIES))
-        target.faults_on(rate, seed=f"soak:{cloud}:{cli.name}:{i}")
+        target.faults_on(rate, seed=f"soak:{cloud}:{cli.name}:{i}", scope=scope)
         try:
             run = ws.destroy(check=False) if action == "destroy" else ws.apply(check=False)
         finally:
@@ -88,7 +92,7 @@ def test_fault_soak(request, cloud, cli, workspace_factory):
             problems.append(f"step {i}: after refresh (exit {refresh.returncode}) orphans "
                             f"{after.orphans} lost {after.lost} duplicates {after.duplicates}"
                             + ("" if refresh.returncode == 0 else f"\n{refresh.describe()}"))
-        rows.append(f"  {i:2d} {action:7s} {'+'.join(sets[set_index]):30s} {rate:4.0%} "
+        rows.append(f"  {i:2d} {action:7s} {'+'.join(sets[set_index]):26s} {rate:4.0%} {scope:6s} "
                     f"exit={run.returncode} orphans={o} lost={lo} dups={d}"
                     f" after-refresh={'ok' if after.clean and refresh.returncode == 0 else 'DIFF'}"
                     f" faults={','.join(f'{k}:{n}' for k, n in sorted(injected.items()) if n)}")
