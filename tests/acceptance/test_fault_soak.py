@@ -3,13 +3,16 @@
 For each cloud, with real OpenTofu (13 faulted applies) and a shorter run with Terraform (3):
 a fixed schedule of creates, service-set changes and destroys, each run while the fake faults
 a seeded random share of requests (10 % or 50 %: throttling, 5xx, connection resets before the
-call and lost answers after the fake performed it). After EVERY faulted apply, whatever its exit
-code, the cloud is compared with state (soak.py): 0 orphans (in the cloud, not in state), 0
-lost (in state, not in the cloud), 0 duplicates; then, after a fault-free refresh, state must
-equal the cloud again. At the end, one clean apply converges and the next plan is empty.
+call and lost answers after the fake performed it), either on every API call or only on the
+calls that change something. After EVERY faulted apply, whatever its exit code, the cloud is
+compared with state (soak.py): 0 orphans (in the cloud, not in state), 0 lost (in state, not in
+the cloud), 0 duplicates; then, after a fault-free refresh, state must equal the cloud again.
+At the end, one clean apply converges and the next plan is empty.
 
-A summary line per cloud and CLI is printed (pytest -rA, junit system-out); on failure the
-assertion carries the per-apply table.
+Seeds are fixed ("rate"/"seed" in the fakes' POST /_fault), so a run is reproducible as far
+as the order of the provider's requests is. A summary line per cloud and CLI is printed
+(pytest -rA; `-o junit_logging=system-out` puts it in the junit report); on failure the
+assertion carries the per-apply table and the CLI output of each bad step.
 """
 
 from __future__ import annotations
