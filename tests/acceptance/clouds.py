@@ -28,8 +28,9 @@ READY_TIMEOUT = 60.0
 class FakeProcess:
     """Starts `tests/fakes/<cloud>/server.py` and reads its ready line."""
 
-    def __init__(self, cloud: str, log_dir: pathlib.Path):
+    def __init__(self, cloud: str, log_dir: pathlib.Path, args: tuple[str, ...] = ()):
         self.cloud = cloud
+        self.args = tuple(args)  # extra command-line options for the fake
         self.script = REPO / "tests" / "fakes" / cloud / "server.py"
         self.log_path = log_dir / f"{cloud}-fake.log"
         self.proc: subprocess.Popen | None = None
@@ -39,7 +40,7 @@ class FakeProcess:
         if not self.script.is_file():
             raise AssertionError(f"{self.cloud} fake missing: {self.script}")
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([sys.executable, str(self.script)], cwd=REPO,
+        self.proc = subprocess.Popen([sys.executable, str(self.script), *self.args], cwd=REPO,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self._log, text=True)
         deadline = time.monotonic() + READY_TIMEOUT

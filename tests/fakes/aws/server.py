@@ -33,6 +33,8 @@ Control (on the proxy):
   POST /_fault  {"kind": "...", "count": N, "action": "AuthorizeSecurityGroupEgress",
                  "delay_ms": 2000, "skip": K} -> {"queued": [...]}
                 (skip: the first K matching calls pass untouched before the fault applies)
+                "rate": 0.1, "seed": 7 (optional): each matching request is faulted with that
+                probability, seeded; "count" then caps the faults injected
   GET  /_stats  -> {"total": n, "actions": {Action: n}, "forwarded": {Action: n},
                     "faults_injected": {kind: n}, "rejected": n, "pending_faults": [...],
                     "invalid": {Code: n}, "invalid_requests": ["Action: Code: message", ...],
@@ -57,6 +59,7 @@ import http.server
 import json
 import logging
 import os
+import random
 import re
 import signal
 import socketserver
@@ -97,6 +100,13 @@ def sts_error(code, message):
             % (escape(code), escape(message), escape(code))).encode()
 
 
+def _draw(f):
+    """A fault with "rate" hits each matching request with that probability, drawn from
+    (seed, draw number) so a run is reproducible for a given request order."""
+    f["draws"] += 1
+    return random.Random("%s:%d" % (f["seed"], f["draws"])).random() < f["rate"]
+
+
 class State:
     def __init__(self, keys, moto_host, moto_port):
         self.lock = threading.Lock()
@@ -130,6 +140,8 @@ class State:
                 if f["count"] > 0 and (not f.get("action") or f["action"] == action):
                     if f.get("skip", 0) > 0:  # let the first `skip` matching calls through
                         f["skip"] -= 1
+                        continue
+                    if f.get("rate") is not None and not _draw(f):
                         continue
                     f["count"] -= 1
                     kind = f["kind"]
@@ -220,6 +232,8 @@ def make_handler(state):
                              "action": spec.get("action") or "",
                              "delay_ms": int(spec.get("delay_ms", 2000)),
                              "skip": int(spec.get("skip", 0))}
+                    if spec.get("rate") is not None:  # seeded random faults (see _draw)
+                        fault.update(rate=float(spec["rate"]), seed=spec.get("seed", 0), draws=0)
                 except (ValueError, TypeError) as e:
                     return self._json(400, {"error": str(e)})
                 with state.lock:

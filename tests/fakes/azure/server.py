@@ -23,10 +23,11 @@ Actions style OIDC request endpoint.
 
 Test control (no auth): POST /_fault {"kind": "throttle|5xx|busy|retryable|drop|drop_before|
 slow|op_failed|op_canceled", "count": N, "method": "PUT", "path_kind": "rule",
-"delay_ms": 2000}; DELETE /_fault drops pending faults; GET /_stats; POST /_stats/reset.
-op_failed: the write is accepted and its operation ends Failed (the rule keeps the new content
-with provisioningState Failed); op_canceled: the operation ends Canceled (superseded: the rule's
-earlier content stays, a created rule is gone).
+"delay_ms": 2000, "rate": 0.1, "seed": 7} ("rate": each matching request faulted with that
+probability, seeded); DELETE /_fault clears pending faults and returns them; GET /_stats;
+POST /_stats/reset. op_failed: the write is accepted and its operation ends Failed (the rule
+keeps the new content with provisioningState Failed); op_canceled: the operation ends Canceled
+(superseded: the rule's earlier content stays, a created rule is gone).
 
 Prints ONE JSON line when ready, then serves until stdin closes or SIGTERM.
 All listening is on 127.0.0.1 with an ephemeral port.
@@ -39,6 +40,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -242,10 +244,10 @@ class Handler(BaseHTTPRequestHandler):
                 with st.lock:
                     st.faults.append(spec)
                 return self._send(200, {"queued": spec})
-            if path == "/_fault" and method == "DELETE":  # drops pending faults
+            if path == "/_fault" and method == "DELETE":  # clears pending faults, returns them
                 with st.lock:
-                    st.faults.clear()
-                return self._send(200, {})
+                    cleared, st.faults = st.faults, []
+                return self._send(200, {"cleared": cleared})
             if path == "/_stats" and method == "GET":
                 with st.lock:
                     return self._send(200, dict(st.stats))
@@ -429,6 +431,10 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 if f.get("path_kind") and f["path_kind"] != kind:
                     continue
+                if f.get("rate") is not None:  # seeded: reproducible for a given request order
+                    f["draws"] = f.get("draws", 0) + 1
+                    if random.Random("%s:%d" % (f.get("seed", 0), f["draws"])).random() >= f["rate"]:
+                        continue
                 fault = f
                 break
             if fault is None:

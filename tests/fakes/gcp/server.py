@@ -26,7 +26,8 @@ read. Then it reproduces the parts of the API the provider uses, with the docume
     token-exchange endpoint (/v1/token) plus iamcredentials generateAccessToken
   * metadata server token endpoint (requires `Metadata-Flavor: Google`)
   * fault injection: POST /_fault {"kind": "throttle|ratelimit403|5xx|drop|slow|opfail",
-    "count": N, "method": "POST" (optional), "path": "substring" (optional),
+    "count": N, "method": "POST" (optional), "path": "substring" (optional), "rate": 0.1 and
+    "seed": 7 (optional: each matching request faulted with that probability, seeded),
     "after": true (drop after applying the write); opfail ends the next matching operation
     DONE with an error and without applying it: "code": "QUOTA_EXCEEDED" (default),
     "operation": "insert|patch|delete" and "target": "substring of targetLink" (optional),
@@ -45,6 +46,7 @@ import datetime
 import ipaddress
 import json
 import os
+import random
 import re
 import secrets
 import signal
@@ -138,6 +140,10 @@ class State:
                     continue
                 if f["kind"] == "opfail":
                     continue  # consumed when an operation completes
+                if f.get("rate") is not None:  # seeded: reproducible for a given request order
+                    f["draws"] = f.get("draws", 0) + 1
+                    if random.Random("%s:%d" % (f.get("seed", 0), f["draws"])).random() >= f["rate"]:
+                        continue
                 f["count"] -= 1
                 return dict(f)
         return None
@@ -367,8 +373,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {"ok": True})
             if path == "/_fault" and method == "DELETE":
                 with st.lock:
-                    st.faults.clear()
-                return self.send_json(200, {"ok": True})
+                    cleared, st.faults = st.faults, []
+                return self.send_json(200, {"ok": True, "cleared": cleared})
             if path == "/_stats":
                 with st.lock:
                     if method == "DELETE":
