@@ -1250,7 +1250,7 @@ void AllowlistResource::Apply(const protocol::CallContext& ctx, const protocol::
                          " rules that exist now";
     if (unconfirmed > 0)
       detail += ", plus " + std::to_string(unconfirmed) +
-                " whose creation could not be confirmed (remote_id \"unconfirmed\"; the next refresh keeps "
+                " whose creation or deletion could not be confirmed (remote_id \"unconfirmed\"; the next refresh keeps "
                 "those that exist and drops the others)";
     detail += "; run apply again to finish.";
     resp.diagnostics.AddError((destroy ? "Deleting rules from " : "Applying rules to ") + where, detail);

@@ -479,6 +479,26 @@ ApplyOutcome AwsBackend::Apply(const LiveState& before, const std::vector<Change
         for (const auto& id : part) live.erase(id);  // the group and its rules are gone
         continue;
       }
+      if (!s.ok() && Ambiguous(s.error())) {
+        // The answer was lost: the revoke may have happened. Re-read the group to know which
+        // of these rules still exist; when even that fails, record them as unconfirmed (the
+        // next refresh keeps those present and drops the rest), never as certainly there.
+        auto now = client_->DescribeSecurityGroupRules(gid, {}, options_.describe_page_size, cancel);
+        if (now.ok()) {
+          std::set<std::string> present;
+          for (const auto& r : *now) present.insert(r.id);
+          for (const auto& id : part)
+            if (!present.count(id)) live.erase(id);
+        } else {
+          for (const auto& id : part) {
+            auto it = live.find(id);
+            if (it == live.end()) continue;
+            it->second.unconfirmed = true;
+            maybe.push_back(it->second);
+            live.erase(it);
+          }
+        }
+      }
       if (!s.ok()) return s;
       for (const auto& id : part) live.erase(id);
     }
