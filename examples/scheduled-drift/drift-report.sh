@@ -34,7 +34,7 @@ mkdir -p "$out" && out="$(cd "$out" && pwd)" || exit 1
 report="${OFFICE_REPORT:-}"
 if [[ -z "$report" ]]; then
   # -L: init links the platform folder to a local mirror's instead of copying it.
-  report="$(find -L "$config_dir/.terraform/providers" -path '*/acme/office/*' \
+  report="$(find -L "$config_dir/.terraform/providers" -path '*/office-at-hand/office/*' \
               -name 'terraform-provider-office*' -type f -perm -u+x 2>/dev/null | sort | tail -1)"
   [[ -n "$report" ]] || report="$(command -v terraform-provider-office || true)"
 fi

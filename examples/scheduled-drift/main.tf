@@ -2,7 +2,7 @@
 # resources works: the job only plans (never applies) and reports.
 terraform {
   required_providers {
-    office = { source = "acme/office" }
+    office = { source = "office-at-hand/office" }
   }
 }
 

@@ -75,8 +75,16 @@ def state_rules(ws: Workspace) -> dict[str, Any]:
     return {}
 
 
-def _compare(cloud_ids: list, state_ids: list, dup_keys: list) -> Diff:
-    cloud_set, state_set = set(cloud_ids), set(state_ids)
+UNCONFIRMED = "unconfirmed"  # the provider's remote_id for a rule it could not confirm
+
+
+def _compare(cloud_ids: list, state_ids: list, dup_keys: list, unconfirmed: list = ()) -> Diff:
+    """unconfirmed: identities the state records with remote_id "unconfirmed" (a write whose
+    answer was lost and whose re-read failed). The provider says it does not know whether they
+    exist; the next refresh settles them. Present in the cloud, they match; absent, they are not
+    "lost" (the state does not claim them)."""
+    cloud_set = set(cloud_ids)
+    state_set = set(state_ids) | (set(unconfirmed) & cloud_set)
     dups = [k for k, n in collections.Counter(dup_keys).items() if n > 1]
     return Diff(orphans=sorted(cloud_set - state_set, key=repr),
                 lost=sorted(state_set - cloud_set, key=repr), duplicates=sorted(dups, key=repr))
@@ -169,7 +177,7 @@ class AwsTarget(Target):
             perm = (r["GroupId"],) + clouds.aws_rule_tuple(r)
             cloud_ids.append(perm)
             by_perm_id.setdefault(perm, set()).add(r["SecurityGroupRuleId"])
-        state_ids = []
+        state_ids, unconfirmed = [], []
         for key, r in rules.items():
             peers = list(r.get("cidrs") or []) or ([r["prefix_list"]] if r.get("prefix_list") else [])
             for spec in r.get("ports") or []:
@@ -178,10 +186,13 @@ class AwsTarget(Target):
                 for peer in peers:
                     perm = (r.get("location"), r["direction"].lower(), proto, lo, hi, peer)
                     rid = r.get("remote_id")
+                    if rid == UNCONFIRMED:
+                        unconfirmed.append(perm)
+                        continue
                     if rid and perm in by_perm_id and rid not in by_perm_id[perm]:
                         perm = perm + (f"recorded id {rid} is not in the cloud",)
                     state_ids.append(perm)
-        return _compare(cloud_ids, state_ids, cloud_ids)
+        return _compare(cloud_ids, state_ids, cloud_ids, unconfirmed)
 
 
 class AzureTarget(Target):
@@ -230,7 +241,7 @@ class AzureTarget(Target):
             content = self._content(direction, p["protocol"].lower(), ports, prefixes)
             contents.append(content)
             cloud_ids.append((r["name"], p["priority"]) + content)
-        state_ids = []
+        state_ids, unconfirmed = [], []
         for name, r in rules.items():
             both = "+" in r["protocol"]
             ports, protos = set(), set()
@@ -239,9 +250,10 @@ class AzureTarget(Target):
                 protos.add(proto)
                 ports.add(rng)
             protocol = "*" if both or len(protos) > 1 else protos.pop()
-            state_ids.append((r.get("name") or name, r.get("priority"))
-                             + self._content(r["direction"].lower(), protocol, ports, r["cidrs"]))
-        return _compare(cloud_ids, state_ids, contents)
+            ident = ((r.get("name") or name, r.get("priority"))
+                     + self._content(r["direction"].lower(), protocol, ports, r["cidrs"]))
+            (unconfirmed if r.get("remote_id") == UNCONFIRMED else state_ids).append(ident)
+        return _compare(cloud_ids, state_ids, contents, unconfirmed)
 
 
 class GcpTarget(Target):
@@ -284,12 +296,13 @@ class GcpTarget(Target):
             content = (direction, entries, frozenset(ranges))
             contents.append(content)
             cloud_ids.append((fw["name"], fw.get("priority")) + content)
-        state_ids = []
+        state_ids, unconfirmed = [], []
         for name, r in rules.items():
             entries = frozenset(_ports(spec, r["protocol"]) for spec in r["ports"])
-            state_ids.append((r.get("name") or name, r.get("priority"),
-                              r["direction"].lower(), entries, frozenset(r["cidrs"])))
-        return _compare(cloud_ids, state_ids, contents)
+            ident = (r.get("name") or name, r.get("priority"),
+                     r["direction"].lower(), entries, frozenset(r["cidrs"]))
+            (unconfirmed if r.get("remote_id") == UNCONFIRMED else state_ids).append(ident)
+        return _compare(cloud_ids, state_ids, contents, unconfirmed)
 
 
 TARGETS = {"aws": AwsTarget, "azure": AzureTarget, "gcp": GcpTarget}

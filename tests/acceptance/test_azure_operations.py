@@ -111,49 +111,55 @@ def planned_rules(plan: dict) -> dict[str, dict]:
 
 
 def test_saved_plan_applies_when_foreign_rules_appear_in_between(ws, azure, azure_fake):
+    # New rules' priorities are chosen at apply time, around what exists then: the create plan
+    # shows them as unknown, and rules someone adds before the saved plan is applied, at any
+    # priority, never make the plan inapplicable.
     nsg = azure.create_nsg()
     ws.write(config(azure_fake, nsg, ["video", "phones"]))
     ws.init()
     code, plan = ws.plan_json()
     assert code == 2
-    rules = planned_rules(plan)
-    used = {(r["direction"], r["priority"]) for r in rules.values()}
-    egress_prios = sorted(p for d, p in used if d == "egress")
-    assert egress_prios
-    # Someone adds rules before the saved plan is applied: an inbound rule at the priority
-    # of one of our planned outbound rules (priorities are unique per direction only), and
-    # an outbound rule at a priority the plan does not use.
-    free_out = next(p for p in range(PRIORITY_FROM, PRIORITY_TO) if ("egress", p) not in used)
-    azure.put_rule(nsg, "team-in", clouds.azure_foreign_rule(egress_prios[0], "Inbound"))
-    azure.put_rule(nsg, "team-out", clouds.azure_foreign_rule(free_out, "Outbound"))
+    changes = resource_changes(plan, ADDRESS)
+    unknown = changes[0]["change"]["after_unknown"]["rules"]
+    assert unknown and all(u.get("priority") is True for u in unknown.values()), unknown
+    azure.put_rule(nsg, "team-in", clouds.azure_foreign_rule(PRIORITY_FROM, "Inbound"))
+    azure.put_rule(nsg, "team-out", clouds.azure_foreign_rule(PRIORITY_FROM, "Outbound"))
+    azure.put_rule(nsg, "team-out2", clouds.azure_foreign_rule(PRIORITY_FROM + 1, "Outbound"))
     ws.apply_plan()
     assert_state_is_cloud(ws, azure, nsg)
     state = ws.resource_values(ADDRESS)["rules"]
-    assert {k: v["priority"] for k, v in state.items()} == {k: v["priority"] for k, v in rules.items()}
-    assert azure.get_rule(nsg, "team-in")["properties"]["priority"] == egress_prios[0]
-    assert azure.get_rule(nsg, "team-out")["properties"]["priority"] == free_out
+    taken = {("egress", PRIORITY_FROM), ("egress", PRIORITY_FROM + 1), ("ingress", PRIORITY_FROM)}
+    ours = [(v["direction"], v["priority"]) for v in state.values()]
+    assert len(set(ours)) == len(ours), ours
+    assert not set(ours) & taken, ours
+    assert all(PRIORITY_FROM <= p <= PRIORITY_TO for _, p in ours), ours
+    assert azure.get_rule(nsg, "team-in")["properties"]["priority"] == PRIORITY_FROM
+    assert azure.get_rule(nsg, "team-out")["properties"]["priority"] == PRIORITY_FROM
+    assert azure.get_rule(nsg, "team-out2")["properties"]["priority"] == PRIORITY_FROM + 1
     assert ws.plan().returncode == 0
 
 
-def test_saved_plan_whose_priority_was_taken_meanwhile_writes_nothing(ws, azure, azure_fake):
+def test_existing_rules_keep_their_priorities_when_foreign_rules_appear(ws, azure, azure_fake):
+    # Rules that exist keep their priorities (no renumbering churn); a saved update plan made
+    # before a foreign rule appeared still applies, and only the new rule is placed around it.
     nsg = azure.create_nsg()
-    ws.write(config(azure_fake, nsg, ["video", "phones"]))
+    ws.write(config(azure_fake, nsg, ["video"]))
     ws.init()
-    code, plan = ws.plan_json()
-    assert code == 2
-    rules = planned_rules(plan)
-    egress_prios = sorted(r["priority"] for r in rules.values() if r["direction"] == "egress")
-    azure.put_rule(nsg, "team-squat", clouds.azure_foreign_rule(egress_prios[0], "Outbound"))
-    r = ws.apply_plan(check=False)
-    assert r.returncode != 0, r.describe()
-    # The reviewed plan cannot be carried out as shown: nothing of ours is written, the
-    # foreign rule is intact, and planning again places the rules around it.
-    assert owned(azure, nsg) == []
-    assert azure.get_rule(nsg, "team-squat")["properties"]["priority"] == egress_prios[0]
     ws.apply()
+    before = {k: v["priority"] for k, v in ws.resource_values(ADDRESS)["rules"].items()}
+    ws.write(config(azure_fake, nsg, ["video", "phones"]))
+    code, _ = ws.plan_json()
+    assert code == 2
+    used = set(before.values())
+    free = next(p for p in range(PRIORITY_FROM, PRIORITY_TO) if p not in used)
+    azure.put_rule(nsg, "team-squat", clouds.azure_foreign_rule(free, "Outbound"))
+    ws.apply_plan()
     assert_state_is_cloud(ws, azure, nsg)
-    assert all(v["priority"] != egress_prios[0] or v["direction"] != "egress"
-               for v in ws.resource_values(ADDRESS)["rules"].values())
+    after = ws.resource_values(ADDRESS)["rules"]
+    for k, p in before.items():
+        assert after[k]["priority"] == p, (k, p, after[k]["priority"])
+    assert all(v["priority"] != free or v["direction"] != "egress" for v in after.values())
+    assert azure.get_rule(nsg, "team-squat")["properties"]["priority"] == free
     assert ws.plan().returncode == 0
 
 

@@ -365,20 +365,22 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
     if (Ambiguous(err)) unconfirmed(batch);
     return err;
   }
-  if (err.code == ErrorCode::kResourceExhausted) {
+  // Quota refused: but the call may have been a retry of an attempt whose answer was lost
+  // (the rules it created are what fills the group), so the group is re-read before saying so.
+  const bool quota = err.code == ErrorCode::kResourceExhausted;
+  if (quota) {
     err.message = "security group " + gid + " has no room for " + std::to_string(batch.size()) +
                   " more " + (egress ? "egress" : "ingress") +
                   " rule(s): the rules-per-security-group quota is reached. Spread the rules over more "
                   "groups (group_ids), raise the quota, or use prefix-list mode. " + err.message;
-    return err;
   }
-  // Duplicate, or we never heard back: the rules may exist now. Re-read and adopt ours.
+  // Duplicate, quota, or we never heard back: the rules may exist now. Re-read and adopt ours.
   bool exists = true;
   auto listed = ListGroup(gi, cancel, &exists);
   if (!listed.ok()) {
     // A duplicate may be our own earlier attempt whose answer was lost (a retried call):
     // as unknown as a lost answer.
-    if (Ambiguous(err) || err.code == ErrorCode::kAlreadyExists) {
+    if (Ambiguous(err) || err.code == ErrorCode::kAlreadyExists || quota) {
       unconfirmed(batch);
       err.message += " (the answer was lost and re-reading " + gid + " failed too: " + listed.error().message +
                      "; the " + std::to_string(batch.size()) +
@@ -395,6 +397,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   Status s = adopt(*listed, &remaining);
   if (!s.ok()) return s;
   if (remaining.empty()) return Status::Ok();
+  if (quota) return err;
   if (err.code == ErrorCode::kAlreadyExists && remaining.size() == batch.size()) {
     return err;  // duplicate of something we cannot see: do not loop
   }

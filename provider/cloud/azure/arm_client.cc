@@ -234,7 +234,11 @@ bool SecurityRule::SameContent(const SecurityRule& o) const {
          uses_application_security_groups == o.uses_application_security_groups;
 }
 
-bool SecurityRule::InForce() const { return !EqualsIgnoreCase(provisioning_state, "Failed"); }
+bool SecurityRule::InForce() const {
+  // Failed: not known to be enforced. Deleting: on its way out (a delete whose answer was lost
+  // may still be running), so it must not be recorded as what is in force.
+  return !EqualsIgnoreCase(provisioning_state, "Failed") && !EqualsIgnoreCase(provisioning_state, "Deleting");
+}
 
 std::string SecurityRuleBody(const SecurityRule& r) {
   json p = json::object();
