@@ -523,10 +523,14 @@ struct Builder {
     auto n = IsUnknown(unknown, "rules") ? b : RulesOf(after);
     const auto& pre = drifted_before[address];
     // Planned changes that only undo drift belong to the drift finding.
+    // A value the plan leaves unknown for a re-created rule (Azure picks a new rule's priority
+    // at apply time; names carry ids) is whatever apply decides: compared as the drifted-away one.
+    const json& rules_unknown = Member(unknown, "rules");
     auto restores = [&](const std::string& key, const json* planned) {
       auto it = pre.find(key);
-      if (it == pre.end()) return false;
-      return planned && RuleCanonical(*planned) == RuleCanonical(it->second);
+      if (it == pre.end() || !planned) return false;
+      const json& uk = Member(rules_unknown, key.c_str());
+      return RuleCanonical(KnownOrBefore(*planned, uk, it->second)) == RuleCanonical(it->second);
     };
     std::vector<Finding> found;
     for (const auto& [key, rule] : b) {
