@@ -1,5 +1,7 @@
 #include "provider/cloud/aws/aws_backend.h"
 
+#include "provider/cloud/ownership_marker.h"
+
 #include <algorithm>
 #include <map>
 #include <thread>
@@ -49,13 +51,6 @@ bool IsOwned(const SecurityGroupRule& r, const AwsTarget& t) {
 bool HasMarker(const SecurityGroupRule& r, const AwsTarget& t) { return r.TagValue(t.owner_tag_key).has_value(); }
 
 // Lost answers and server errors leave it open whether the call took effect.
-bool Ambiguous(const Error& e) {
-  // No answer at all, or an internal server error; throttling and "busy" answers say the
-  // request was refused.
-  return (e.code == ErrorCode::kUnavailable && (e.http_status == 0 || e.http_status == 500)) ||
-         e.code == ErrorCode::kDeadlineExceeded || e.code == ErrorCode::kDataLoss || e.code == ErrorCode::kCancelled;
-}
-
 bool SameExceptDescription(const FirewallRule& a, const FirewallRule& b) {
   return a.direction == b.direction && a.allowed == b.allowed && a.remote_cidrs == b.remote_cidrs &&
          a.remote_prefix_list == b.remote_prefix_list && a.group_index == b.group_index;
@@ -362,7 +357,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   Error err = res.error();
   if (err.code == ErrorCode::kInvalidArgument || err.code == ErrorCode::kPermissionDenied) return err;
   if (err.code == ErrorCode::kCancelled || depth >= 2) {
-    if (Ambiguous(err)) unconfirmed(batch);
+    if (WriteOutcomeUnknown(err)) unconfirmed(batch);
     return err;
   }
   // Quota refused: but the call may have been a retry of an attempt whose answer was lost
@@ -380,7 +375,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   if (!listed.ok()) {
     // A duplicate may be our own earlier attempt whose answer was lost (a retried call):
     // as unknown as a lost answer.
-    if (Ambiguous(err) || err.code == ErrorCode::kAlreadyExists || quota) {
+    if (WriteOutcomeUnknown(err) || err.code == ErrorCode::kAlreadyExists || quota) {
       unconfirmed(batch);
       err.message += " (the answer was lost and re-reading " + gid + " failed too: " + listed.error().message +
                      "; the " + std::to_string(batch.size()) +
@@ -401,7 +396,7 @@ Status AwsBackend::CreateBatch(size_t gi, bool egress, std::vector<Desired> batc
   if (err.code == ErrorCode::kAlreadyExists && remaining.size() == batch.size()) {
     return err;  // duplicate of something we cannot see: do not loop
   }
-  if (err.code != ErrorCode::kAlreadyExists && !Ambiguous(err)) return err;
+  if (err.code != ErrorCode::kAlreadyExists && !WriteOutcomeUnknown(err)) return err;
   return CreateBatch(gi, egress, std::move(remaining), created, cancel, depth + 1);
 }
 
@@ -482,7 +477,7 @@ ApplyOutcome AwsBackend::Apply(const LiveState& before, const std::vector<Change
         for (const auto& id : part) live.erase(id);  // the group and its rules are gone
         continue;
       }
-      if (!s.ok() && Ambiguous(s.error())) {
+      if (!s.ok() && WriteOutcomeUnknown(s.error())) {
         // The answer was lost: the revoke may have happened. Re-read the group to know which
         // of these rules still exist; when even that fails, record them as unconfirmed (the
         // next refresh keeps those present and drops the rest), never as certainly there.

@@ -1,5 +1,7 @@
 #include "provider/cloud/azure/azure_backend.h"
 
+#include "provider/cloud/ownership_marker.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -57,27 +59,6 @@ bool SameRemote(const net::FirewallRule& a, const net::FirewallRule& b) {
   return a.name == b.name && a.direction == b.direction && a.allowed == b.allowed &&
          a.remote_cidrs == b.remote_cidrs && a.local_cidrs == b.local_cidrs &&
          a.description == b.description && a.priority == b.priority;
-}
-
-// Lost answers and server errors leave it open whether a write took effect.
-bool Ambiguous(const Error& e) {
-  // No answer at all, or an internal server error; throttling and "busy" answers say the
-  // request was refused.
-  return (e.code == ErrorCode::kUnavailable && (e.http_status == 0 || e.http_status == 500)) ||
-         e.code == ErrorCode::kDeadlineExceeded || e.code == ErrorCode::kDataLoss || e.code == ErrorCode::kCancelled;
-}
-
-// The first allowlist marker "[oah:<owner>]" or "[oah:<owner>:<id>]" in a description.
-bool ParseMarker(const std::string& d, std::string* owner, std::string* id) {
-  size_t at = d.find("[oah:");
-  if (at == std::string::npos) return false;
-  size_t end = d.find(']', at);
-  if (end == std::string::npos) return false;
-  std::string inner = d.substr(at + 5, end - at - 5);
-  size_t colon = inner.find(':');
-  *owner = inner.substr(0, colon);
-  *id = colon == std::string::npos ? "" : inner.substr(colon + 1);
-  return !owner->empty();
 }
 
 const char* AzureDirection(net::Direction d) {
@@ -262,7 +243,7 @@ Result<LiveState> AzureBackend::ReadInternal(const std::atomic<bool>* cancel) {
       st.foreign_priorities_ingress.push_back(r.priority);
     }
     LiveRule other;
-    if (ParseMarker(r.description, &other.owner, &other.allowlist_id)) {
+    if (ParseOwnershipMarker(r.description, &other.owner, &other.allowlist_id)) {
       other.rule = FromSecurityRule(r);
       other.remote_id = r.id;
       st.others.push_back(std::move(other));
@@ -622,7 +603,7 @@ ApplyOutcome AzureBackend::Apply(const LiveState& before, const std::vector<Chan
       Status s = write_rule(c.desired, create);
       if (!s.ok()) {
         const Error& e = s.error();
-        if (create && Ambiguous(e)) {  // a lost answer: the rule may exist; settled by refresh
+        if (create && WriteOutcomeUnknown(e)) {  // a lost answer: the rule may exist; settled by refresh
           LiveRule lr;
           lr.rule = FromSecurityRule(c.desired);
           lr.unconfirmed = true;

@@ -1,5 +1,7 @@
 #include "provider/cloud/gcp/gcp_backend.h"
 
+#include "provider/cloud/ownership_marker.h"
+
 #include <algorithm>
 #include <map>
 #include <functional>
@@ -38,24 +40,14 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
   return v;
 }
 
-// Is this failure one where we cannot know whether the write happened?
+// Is this failure one where we cannot know whether the write happened? Narrower than
+// WriteOutcomeUnknown (shared by the AWS and Azure backends): an HTTP 500 counts as a refusal
+// here, as it always has on GCP; whether Compute can start an operation and still answer 500
+// is unverified.
 bool Ambiguous(const Error& e) {
   return (e.code == ErrorCode::kUnavailable && e.http_status == 0) ||
          e.code == ErrorCode::kDeadlineExceeded || e.code == ErrorCode::kCancelled ||
          e.code == ErrorCode::kDataLoss;
-}
-
-// The first allowlist marker "[oah:<owner>]" or "[oah:<owner>:<id>]" in a description.
-bool ParseMarker(const std::string& d, std::string* owner, std::string* id) {
-  size_t at = d.find("[oah:");
-  if (at == std::string::npos) return false;
-  size_t end = d.find(']', at);
-  if (end == std::string::npos) return false;
-  std::string inner = d.substr(at + 5, end - at - 5);
-  size_t colon = inner.find(':');
-  *owner = inner.substr(0, colon);
-  *id = colon == std::string::npos ? "" : inner.substr(colon + 1);
-  return !owner->empty();
 }
 
 void SortTransports(std::vector<net::TransportPorts>* allowed) {
@@ -286,7 +278,7 @@ Result<LiveState> GcpBackend::Read(const std::atomic<bool>* cancel) {
       continue;
     }
     LiveRule other;
-    if (in_network && ParseMarker(f.description, &other.owner, &other.allowlist_id)) {
+    if (in_network && ParseOwnershipMarker(f.description, &other.owner, &other.allowlist_id)) {
       other.rule.key = other.rule.name = n.name;
       other.rule.direction = n.direction == "EGRESS" ? net::Direction::kEgress : net::Direction::kIngress;
       other.rule.remote_cidrs = n.direction == "EGRESS" ? n.destination_ranges : n.source_ranges;
